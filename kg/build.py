@@ -1,0 +1,120 @@
+"""Build the dataset: ontology graph + reference graph + one graph per statement.
+
+The same files and base IRI always give the same dataset; N-Quads output is
+written with sorted lines, so rebuilding gives a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+
+from kg.annotations import BuiltStatement, annotation_files, build_statement
+from kg.config import Settings
+from kg.namespaces import IRIs
+from kg.ontology_docs import load_ontology
+from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.yamlsource import SourceError
+
+FORMATS = {".nq": "nquads", ".trig": "trig"}
+
+
+class BuildError(Exception):
+    """One or more input files could not be built; each error is located."""
+
+    def __init__(self, errors: list[SourceError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class BuildResult:
+    ontology: Graph
+    reference: Graph
+    statements: list[BuiltStatement] = field(default_factory=list)
+
+    def dataset(self, iris: IRIs) -> Dataset:
+        ds = Dataset()
+        iris.bind(ds.namespace_manager)
+        _fill(ds.graph(iris.ontology_graph), self.ontology)
+        _fill(ds.graph(iris.reference_graph), self.reference)
+        for built in self.statements:
+            _fill(ds.graph(built.graph_iri), built.graph)
+        return ds
+
+    def graphs(self, iris: IRIs) -> list[tuple[URIRef, Graph]]:
+        """Every named graph with its IRI, ontology and reference first."""
+        return [(iris.ontology_graph, self.ontology), (iris.reference_graph, self.reference)] + [
+            (b.graph_iri, b.graph) for b in self.statements
+        ]
+
+
+def _fill(target: Graph, source: Graph) -> None:
+    for triple in source:
+        target.add(triple)
+
+
+def build(settings: Settings, only: list[Path] | None = None) -> BuildResult:
+    """Build everything; raise BuildError listing every file that failed."""
+    iris = settings.iris
+    errors: list[SourceError] = []
+    ontology = load_ontology(settings.ontology_dir)
+    try:
+        reference = load_reference(settings.reference_dir, iris)
+    except SourceError as exc:
+        raise BuildError([exc]) from exc
+    vocab = Vocabulary(ontology)
+    refs = ReferenceIndex(reference)
+    result = BuildResult(ontology=ontology, reference=reference)
+    files = only if only is not None else list(annotation_files(settings.statements_dir))
+    for path in files:
+        try:
+            result.statements.append(build_statement(path, iris, vocab, refs))
+        except SourceError as exc:
+            errors.append(exc)
+    if errors:
+        raise BuildError(errors)
+    return result
+
+
+def nquads_lines(result: BuildResult, iris: IRIs) -> list[str]:
+    """The dataset as sorted N-Quads lines: the same input always gives the same lines."""
+    lines: set[str] = set()
+    for graph_iri, graph in result.graphs(iris):
+        name = graph_iri.n3()
+        if any(isinstance(term, BNode) for triple in graph for term in triple):
+            graph = to_canonical_graph(graph)  # blank node labels from content, not chance
+        for line in graph.serialize(format="nt").splitlines():
+            if line.strip():
+                lines.add(f"{line[:-2].rstrip()} {name} .")
+    return sorted(lines)
+
+
+def write_dataset(result: BuildResult, iris: IRIs, path: Path) -> int:
+    """Write the dataset to ``path`` (N-Quads or TriG by suffix), atomically.
+
+    Returns the number of quads written.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"unknown output format {suffix!r}: use .nq (N-Quads) or .trig (TriG)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = nquads_lines(result, iris)
+    if FORMATS[suffix] == "nquads":
+        payload = "\n".join(lines) + "\n"
+    else:
+        payload = result.dataset(iris).serialize(format="trig")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(lines)

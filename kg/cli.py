@@ -1,0 +1,209 @@
+"""The ``kg`` command: build, validate, load and serve the knowledge graph."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.config import ConfigError, Settings, load_settings
+from kg.yamlsource import SourceError
+
+EXIT_INPUT = 2  # bad input files or settings
+EXIT_INVALID = 3  # SHACL violations
+
+
+class _State:
+    def __init__(self, home: str | None, base: str | None) -> None:
+        self.overrides = {"HOME": home, "BASE_IRI": base}
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.overrides)
+            except ConfigError as exc:
+                _fail(str(exc), EXIT_INPUT)
+        return self._settings
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.option("--home", envvar="KG_HOME", type=click.Path(file_okay=False),
+              help="Content root with ontology/, shapes/, queries/, data/ (default: .).")
+@click.option("--base", "base", envvar="KG_BASE_IRI",
+              help="Base IRI for instance IRIs (default https://w3id.org/ekg/).")
+@click.pass_context
+def main(ctx: click.Context, home: str | None, base: str | None) -> None:
+    """kg: an event knowledge graph of statements made in UN debates (claims, never facts)."""
+    ctx.obj = _State(home, base)
+
+
+def _build(state: _State):
+    from kg.build import BuildError, build
+
+    try:
+        return build(state.settings)
+    except BuildError as exc:
+        for error in exc.errors:
+            click.echo(f"error: {error}", err=True)
+        click.echo(f"build failed: {len(exc.errors)} file(s) with errors", err=True)
+        sys.exit(EXIT_INPUT)
+    except (SourceError, FileNotFoundError) as exc:
+        _fail(str(exc), EXIT_INPUT)
+
+
+@main.command("build")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the dataset here: .nq (N-Quads) or .trig (TriG). Default: KG_BUILD_FILE.")
+@click.pass_obj
+def build_command(state: _State, output: str | None) -> None:
+    """Build the dataset from ontology, reference data and curated annotations."""
+    from kg.build import FORMATS, write_dataset
+
+    target = Path(output) if output else state.settings.build_file
+    if target.suffix.lower() not in FORMATS:
+        _fail(f"unknown output format {target.suffix!r}: use .nq or .trig", EXIT_INPUT)
+    result = _build(state)
+    quads = write_dataset(result, state.settings.iris, target)
+    figures = sum(s.figure_count for s in result.statements)
+    claims = sum(s.claim_count for s in result.statements)
+    click.echo(f"built {len(result.statements)} statement(s), {claims} claims, {figures} figures: "
+               f"{quads} quads in {2 + len(result.statements)} graphs -> {target}")
+
+
+@main.command("validate")
+@click.pass_obj
+def validate_command(state: _State) -> None:
+    """Check every statement graph (with reference data and ontology) against the SHACL shapes."""
+    from kg.validate import Validator, load_shapes
+
+    result = _build(state)
+    settings = state.settings
+    try:
+        shapes = load_shapes(settings.shapes_dir)
+    except (SourceError, FileNotFoundError) as exc:
+        _fail(str(exc), EXIT_INPUT)
+    validator = Validator(shapes, result.ontology, settings.iris)
+    report = validator.validate(((s.statement_id, s.graph) for s in result.statements),
+                                result.reference)
+    for finding in report.findings:
+        click.echo(str(finding), err=finding.severity == "Violation")
+    warnings = len(report.findings) - len(report.violations)
+    summary = (f"{report.units} graph(s) checked: {len(report.violations)} violation(s), "
+               f"{warnings} warning(s)")
+    if not report.conforms:
+        click.echo(f"validation failed: {summary}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"valid: {summary}")
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load(settings: Settings, dataset_file: Path, force: bool) -> bool:
+    """Load ``dataset_file`` into the configured store unless it already holds it."""
+    from kg.store import StoreError, open_store
+
+    marker = dataset_file.with_name(dataset_file.name + ".loaded")
+    digest = _file_digest(dataset_file)
+    try:
+        store = open_store(settings.store, settings.home)
+        current = marker.read_text().strip() if marker.exists() else None
+        if not force and not store.is_empty() and current == f"{settings.store} {digest}":
+            store.close()
+            return False
+        store.replace_all(dataset_file)
+        store.close()
+    except StoreError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    marker.write_text(f"{settings.store} {digest}\n")
+    return True
+
+
+@main.command("load")
+@click.argument("dataset", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Reload even if the store already holds this build.")
+@click.pass_obj
+def load_command(state: _State, dataset: str | None, force: bool) -> None:
+    """Load a built dataset (default: KG_BUILD_FILE) into the configured store, atomically."""
+    settings = state.settings
+    path = Path(dataset) if dataset else settings.build_file
+    if not path.exists():
+        _fail(f"{path} does not exist: run 'kg build' first", EXIT_INPUT)
+    loaded = _load(settings, path, force)
+    click.echo(f"{'loaded' if loaded else 'already loaded'} {path} -> {settings.store}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--no-build", is_flag=True, help="Serve the store as it is (no rebuild check).")
+@click.pass_obj
+def serve_command(state: _State, host: str, port: int, workers: int, threads: int,
+                  no_build: bool) -> None:
+    """Serve the graph with gunicorn; first (re)build and load it if the sources changed."""
+    import os
+
+    from kg.build import write_dataset
+
+    settings = state.settings
+    if not no_build:
+        result = _build(state)
+        write_dataset(result, settings.iris, settings.build_file)
+        if _load(settings, settings.build_file, force=False):
+            click.echo(f"loaded {settings.build_file} -> {settings.store}")
+    env = dict(os.environ, KG_HOME=str(settings.home), KG_BASE_IRI=settings.base_iri,
+               KG_STORE=settings.store, KG_BUILD_FILE=str(settings.build_file))
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", str(threads),
+            "--access-logfile", "-", "kg.web:create_app()"]
+    click.echo(f"serving on http://{host}:{port}/")
+    os.execvpe(argv[0], argv, env)
+
+
+@main.command("docs")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Markdown file to write (default: docs/ontology.md under the content root).")
+@click.pass_obj
+def docs_command(state: _State, output: str | None) -> None:
+    """Write the ontology and vocabulary documentation (Markdown)."""
+    from kg.ontology_docs import load_ontology, render_markdown
+
+    target = Path(output) if output else state.settings.home / "docs" / "ontology.md"
+    target.write_text(render_markdown(load_ontology(state.settings.ontology_dir)),
+                      encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+@main.command("reference-states")
+@click.pass_obj
+def reference_states_command(state: _State) -> None:
+    """Regenerate data/reference/member-states.ttl (the 193 UN member states)."""
+    from kg.reference import MEMBER_STATES_FILE, member_states_turtle
+
+    target = state.settings.reference_dir / MEMBER_STATES_FILE
+    try:
+        target.write_text(member_states_turtle(), encoding="utf-8")
+    except RuntimeError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    click.echo(f"wrote {target}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

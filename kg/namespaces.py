@@ -1,0 +1,161 @@
+"""Namespaces, prefixes and IRI minting: the one place that knows IRI patterns.
+
+Ontology and vocabulary terms live under fixed namespaces (they name the model,
+not the data). Instance IRIs (states, events, statements, claims, graphs) are
+minted under a configurable base, so a fork can publish the same corpus under
+its own domain; the same input and base always give the same IRIs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import (
+    DCTERMS,
+    FOAF,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SH,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+    NamespaceManager,
+)
+
+EKG = Namespace("https://w3id.org/ekg/ont#")
+VOCAB_BASE = "https://w3id.org/ekg/vocab/"
+SCHEMA = Namespace("http://schema.org/")
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+WD = Namespace("http://www.wikidata.org/entity/")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+EKGSH = Namespace("https://w3id.org/ekg/shapes#")
+
+#: Concept schemes: prefix -> path segment under VOCAB_BASE.
+SCHEMES: dict[str, str] = {
+    "meas": "measure",
+    "pop": "population",
+    "apx": "qualifier",
+    "legal": "legal-category",
+    "acc": "accusation-type",
+    "role": "role",
+    "evt": "event-type",
+    "rule": "rule",
+    "expl": "explicitness",
+    "cert": "certainty",
+    "pol": "polarity",
+    "rev": "review-status",
+    "dlv": "delivery-mode",
+    "addr": "addressee",
+    "rpt": "reporting-mode",
+    "cit": "citation-resolution",
+    "ref": "time-refinement",
+    "fmt": "meeting-format",
+    "ptype": "post-type",
+    "unit": "unit",
+}
+
+VOCAB: dict[str, Namespace] = {p: Namespace(f"{VOCAB_BASE}{s}/") for p, s in SCHEMES.items()}
+
+#: Kinds of instance IRIs: prefix -> path segment under ``<base>id/``.
+INSTANCE_KINDS: dict[str, str] = {
+    "st": "state",
+    "ev": "event",
+    "pl": "place",
+    "ag": "agent",
+    "person": "person",
+    "post": "post",
+    "mtg": "meeting",
+    "doc": "doc",
+    "stmt": "statement",
+    "seg": "segment",
+    "clm": "claim",
+    "fig": "figure",
+    "tx": "time",
+    "run": "run",
+}
+
+DEFAULT_BASE = "https://w3id.org/ekg/"
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def scheme_iri(scheme: str) -> URIRef:
+    """IRI of the concept scheme itself, e.g. ``…/vocab/measure``."""
+    return URIRef(f"{VOCAB_BASE}{scheme}")
+
+
+@dataclass(frozen=True)
+class IRIs:
+    """Instance-IRI minting under one base (``https://…/``, ending in ``/``)."""
+
+    base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith("/") or "://" not in self.base:
+            raise ValueError(f"base IRI must be absolute and end with '/': {self.base!r}")
+
+    def ns(self, kind: str) -> Namespace:
+        return Namespace(f"{self.base}id/{INSTANCE_KINDS[kind]}/")
+
+    def mint(self, kind: str, local: str) -> URIRef:
+        """Mint ``<base>id/<kind>/<local>``; ``local`` must be a safe slug."""
+        if not _SLUG.match(local):
+            raise ValueError(f"not a valid identifier for {kind}: {local!r}")
+        return URIRef(f"{self.base}id/{INSTANCE_KINDS[kind]}/{local}")
+
+    def graph(self, *parts: str) -> URIRef:
+        """Named graph IRI: ``graph('statement', id)``, ``graph('reference')``."""
+        for part in parts:
+            if not _SLUG.match(part):
+                raise ValueError(f"not a valid graph name part: {part!r}")
+        return URIRef(f"{self.base}graph/{'/'.join(parts)}")
+
+    @property
+    def ontology_graph(self) -> URIRef:
+        return self.graph("ontology")
+
+    @property
+    def reference_graph(self) -> URIRef:
+        return self.graph("reference")
+
+    def statement_graph(self, statement_id: str) -> URIRef:
+        return self.graph("statement", statement_id)
+
+    def prefixes(self) -> dict[str, str]:
+        """Every prefix used in files and query results, for this base."""
+        out = {
+            "ekg": str(EKG),
+            "schema": str(SCHEMA),
+            "sem": str(SEM),
+            "oa": str(OA),
+            "prov": str(PROV),
+            "skos": str(SKOS),
+            "dcterms": str(DCTERMS),
+            "foaf": str(FOAF),
+            "time": str(TIME),
+            "owl": str(OWL),
+            "rdf": str(RDF),
+            "rdfs": str(RDFS),
+            "xsd": str(XSD),
+            "sh": str(SH),
+            "wd": str(WD),
+            "void": str(VOID),
+            "dcat": str(DCAT),
+        }
+        out.update({p: str(ns) for p, ns in VOCAB.items()})
+        out.update({p: str(self.ns(p)) for p in INSTANCE_KINDS})
+        out["graph"] = f"{self.base}graph/"
+        return out
+
+    def bind(self, manager: NamespaceManager) -> None:
+        for prefix, iri in self.prefixes().items():
+            manager.bind(prefix, iri, override=True, replace=True)
+
+    def sparql_prologue(self) -> str:
+        return "".join(f"PREFIX {p}: <{i}>\n" for p, i in sorted(self.prefixes().items()))

@@ -1,0 +1,148 @@
+"""SHACL validation, one statement at a time.
+
+pyshacl validates each named graph of a Dataset on its own, so links from a
+statement graph to reference nodes would fail ``sh:class``. Each statement graph
+is therefore merged with the reference graph and with the ontology and
+vocabularies into one plain graph (pyshacl's ``ont_graph`` only brings in class
+definitions, not the ``skos:inScheme`` of concepts that the shapes check). The
+reference graph is also checked on its own, once, and its findings are not
+repeated for every statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from kg.namespaces import IRIs
+from kg.reference import parse_turtle_files
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL result, in words."""
+
+    unit: str  # "reference" or the statement id
+    severity: str  # "Violation", "Warning", "Info"
+    focus: str
+    path: str
+    message: str
+    shape: str
+
+    def __str__(self) -> str:
+        path = f" path {self.path}" if self.path else ""
+        return f"{self.unit}: {self.severity}: {self.focus}{path}: {self.message} [{self.shape}]"
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    units: int
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+
+def load_shapes(shapes_dir: Path) -> Graph:
+    files = sorted(shapes_dir.glob("*.ttl"))
+    if not files:
+        raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
+    return parse_turtle_files(files)
+
+
+def _copy(graph: Graph) -> Graph:
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    for prefix, namespace in graph.namespaces():
+        copy.bind(prefix, namespace)
+    return copy
+
+
+class Validator:
+    """Validates graphs against the shapes, with the ontology mixed in."""
+
+    def __init__(self, shapes: Graph, ontology: Graph, iris: IRIs) -> None:
+        self.shapes = shapes
+        self.ontology = ontology
+        self.iris = iris
+        self._nm = Graph()
+        iris.bind(self._nm.namespace_manager)
+
+    def _term(self, term: object, results: Graph) -> str:
+        if isinstance(term, URIRef):
+            return term.n3(self._nm.namespace_manager)
+        if isinstance(term, Literal):
+            return term.n3(self._nm.namespace_manager)
+        if isinstance(term, BNode):
+            # A property path: show it in SHACL's own terms, briefly.
+            inverse = results.value(term, SH.inversePath)
+            if inverse is not None:
+                return "^" + self._term(inverse, results)
+            items = list(results.items(term))
+            if items:
+                return "/".join(self._term(i, results) for i in items)
+            return "[]"
+        return str(term)
+
+    def check(self, data: Graph, unit: str) -> list[Finding]:
+        """Validate one plain graph (with the ontology added); return its findings."""
+        merged = _copy(self.ontology)
+        for triple in data:
+            merged.add(triple)
+        return self._check(merged, unit)
+
+    def _check(self, data: Graph, unit: str) -> list[Finding]:
+        conforms, results, _ = shacl_validate(
+            data,
+            shacl_graph=_copy(self.shapes),  # pyshacl may add to the shapes graph it is given
+            inference="none",
+            allow_warnings=True,
+        )
+        findings = []
+        for result in results.subjects(RDF.type, SH.ValidationResult):
+            severity = results.value(result, SH.resultSeverity)
+            message = results.value(result, SH.resultMessage)
+            shape = results.value(result, SH.sourceShape)
+            # Name the node shape for property shapes (blank nodes) to help the reader.
+            owner = shape
+            if isinstance(shape, BNode):
+                owner = self.shapes.value(None, SH.property, shape)
+            findings.append(Finding(
+                unit=unit,
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                focus=self._term(results.value(result, SH.focusNode), results),
+                path=self._term(results.value(result, SH.resultPath), results)
+                if results.value(result, SH.resultPath) is not None else "",
+                message=str(message) if message else "constraint not satisfied",
+                shape=self._term(owner if owner is not None else shape, results),
+            ))
+        return sorted(findings, key=lambda f: (f.focus, f.path, f.message))
+
+    def validate(self, statements: Iterable[tuple[str, Graph]], reference: Graph) -> Report:
+        """Check the reference graph once, then each statement merged with it."""
+        base = _copy(self.ontology)
+        for triple in reference:
+            base.add(triple)
+        findings = self._check(base, "reference")
+        seen = {(f.focus, f.path, f.message) for f in findings}
+        units = 1
+        for statement_id, graph in statements:
+            units += 1
+            merged = _copy(base)
+            for triple in graph:
+                merged.add(triple)
+            for finding in self._check(merged, statement_id):
+                if (finding.focus, finding.path, finding.message) not in seen:
+                    findings.append(finding)
+        return Report(findings, units)

@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository's own content, built once per session, and scratch copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import BuildResult, build, write_dataset
+from kg.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIRST = "unsc-2021-05-25-poc-AZE"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings({"HOME": ROOT}, environ={})
+
+
+@pytest.fixture(scope="session")
+def built(settings: Settings) -> BuildResult:
+    return build(settings)
+
+
+@pytest.fixture(scope="session")
+def built_file(built: BuildResult, settings: Settings, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("build") / "kg.nq"
+    write_dataset(built, settings.iris, path)
+    return path
+
+
+def copy_home(target: Path) -> Path:
+    """A scratch content root: ontology, shapes, queries and data copied from the repository."""
+    for name in ("ontology", "shapes", "queries", "data"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, target / name)
+    return target
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return copy_home(tmp_path / "home")
