@@ -110,7 +110,10 @@ class Validator:
             allow_warnings=True,
         )
         findings = []
-        for result in results.subjects(RDF.type, SH.ValidationResult):
+        # Top-level results only: sh:detail holds nested results of sh:node checks.
+        top = [r for report in results.subjects(RDF.type, SH.ValidationReport)
+               for r in results.objects(report, SH.result)]
+        for result in top:
             severity = results.value(result, SH.resultSeverity)
             message = results.value(result, SH.resultMessage)
             shape = results.value(result, SH.sourceShape)
