@@ -1,85 +1,293 @@
-"""The embedded store: pyoxigraph, on disk (persistent) or in memory."""
+"""The embedded store: a persistent pyoxigraph store on disk, served from memory.
+
+Layout: the persistent store (RocksDB) at ``PATH`` is the store of record; every
+write goes to it in one transaction. Each serving process keeps an in-memory
+replica, loaded from the persistent store when it opens and kept current
+through a write log: ``PATH.version`` holds ``<generation> <sequence>`` and
+``PATH.log`` the updates applied since the generation began. A process that
+sees a newer sequence applies the missing updates to its replica; a new
+generation (a whole reload) makes it copy the store again. Replicas are swapped
+or updated whole, so a query sees a graph before or after a write, never half of
+it. ``PATH.lock`` (flock) keeps readers out while a writer changes the files.
+
+Why memory: querying pyoxigraph in memory is several times faster than on disk,
+and a replica per process lets gunicorn workers answer in parallel on one
+RocksDB store, which only one process may open for writing at a time.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
-from kg.store.base import Store, StoreError
+from kg.store.base import QueryResult, QuerySyntaxError, Store, StoreError
 
 _FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
+_CHUNK = 1 << 16
 
 
-def _python(term: Any) -> Any:
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype.endswith(("#integer", "#int", "#long")):
-            return int(term.value)
-        return term.value
-    return term.value
+def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode] | None:
+    return None if names is None else [ox.NamedNode(n) for n in names]
 
 
 class EmbeddedStore(Store):
-    """A pyoxigraph store; ``path=None`` keeps it in memory."""
+    """pyoxigraph: persistent at ``path`` and replicated in memory, or memory only (path=None)."""
 
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
-        self._store = self._open()
+        self._lock = threading.RLock()
+        self._version: tuple[str, int] = ("", 0)
+        self._replica = ox.Store()
+        if path is not None:
+            self._check_folder()
+            with self._file_lock(exclusive=False):
+                self._reload()
 
-    def _open(self) -> ox.Store:
-        if self.path is None:
-            return ox.Store()
+    # -- files -------------------------------------------------------------------------
+    def _side(self, suffix: str) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + suffix)
+
+    def _check_folder(self) -> None:
+        assert self.path is not None
+        parent = self.path.parent
         try:
-            if self.read_only:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {parent}: {exc.strerror}") from exc
+        if not os.access(parent, os.W_OK) and not self.read_only:
+            raise StoreError(f"the store folder {parent} is not writable")
+
+    @contextmanager
+    def _file_lock(self, exclusive: bool) -> Iterator[None]:
+        lock_path = self._side(".lock")
+        try:
+            handle = open(lock_path, "a+")  # noqa: SIM115 - held for the block
+        except OSError as exc:
+            raise StoreError(f"cannot open the store lock {lock_path}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def _read_version(self) -> tuple[str, int]:
+        try:
+            generation, sequence = self._side(".version").read_text().split()
+            return generation, int(sequence)
+        except (OSError, ValueError):
+            return ("", 0)
+
+    def _write_version(self, version: tuple[str, int]) -> None:
+        target = self._side(".version")
+        fd, tmp = tempfile.mkstemp(prefix=".version.", dir=target.parent)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{version[0]} {version[1]}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+
+    def _open_persistent(self, read_only: bool) -> ox.Store:
+        assert self.path is not None
+        try:
+            if read_only:
                 return ox.Store.read_only(str(self.path))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             return ox.Store(str(self.path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
 
+    def _reload(self) -> None:
+        """Copy the persistent store into a fresh replica (caller holds the file lock)."""
+        assert self.path is not None
+        version = self._read_version()
+        fresh = ox.Store()
+        if self.path.exists():
+            source = self._open_persistent(read_only=True)
+            with tempfile.NamedTemporaryFile(suffix=".nq", dir=self.path.parent) as tmp:
+                source.dump(tmp.name, format=ox.RdfFormat.N_QUADS)
+                del source
+                fresh.bulk_load(path=tmp.name, format=ox.RdfFormat.N_QUADS)
+        with self._lock:
+            self._replica = fresh
+            self._version = version
+
+    def refresh(self) -> None:
+        """Bring this process's replica up to the store's latest version."""
+        if self.path is None:
+            return
+        current = self._read_version()
+        if current == self._version:
+            return
+        with self._file_lock(exclusive=False):
+            current = self._read_version()
+            if current[0] != self._version[0]:
+                self._reload()
+                return
+            entries = self._read_log(after=self._version[1])
+            replica = self._replica
+            for _, update in entries:
+                replica.update(update)
+            with self._lock:
+                self._version = current
+
+    def _read_log(self, after: int) -> list[tuple[int, str]]:
+        entries = []
+        try:
+            with self._side(".log").open(encoding="utf-8") as handle:
+                for line in handle:
+                    record = json.loads(line)
+                    if record["seq"] > after:
+                        entries.append((record["seq"], record["update"]))
+        except FileNotFoundError:
+            pass
+        return entries
+
+    # -- reading -----------------------------------------------------------------------
     @property
     def oxigraph(self) -> ox.Store:
-        return self._store
+        """The in-memory replica queries run on."""
+        return self._replica
 
-    def select(self, sparql: str) -> list[dict[str, Any]]:
-        solutions = self._store.query(sparql, use_default_graph_as_union=True)
-        names = [v.value for v in solutions.variables]
-        return [{n: _python(row[n]) for n in names} for row in solutions]
+    def query(self, sparql: str, *, default_graphs: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
+              timeout: float | None = None) -> QueryResult:
+        self.refresh()
+        kwargs: dict = {"base_iri": base_iri}
+        if default_graphs is not None:
+            kwargs["default_graph"] = _graphs(default_graphs) or [ox.DefaultGraph()]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = _graphs(named_graphs)
+        try:
+            return self._replica.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs())
+        self.refresh()
+        return sorted(g.value for g in self._replica.named_graphs())
 
     def is_empty(self) -> bool:
-        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+        self.refresh()
+        return next(iter(self._replica.quads_for_pattern(None, None, None, None)), None) is None
+
+    def dump(self) -> Iterator[bytes]:
+        self.refresh()
+        replica = self._replica  # a consistent snapshot: writes swap or update it whole
+        buffer: list[bytes] = []
+        size = 0
+        for quad in replica.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                continue
+            line = f"{quad.subject} {quad.predicate} {quad.object} {quad.graph_name} .\n".encode()
+            buffer.append(line)
+            size += len(line)
+            if size >= _CHUNK:
+                yield b"".join(buffer)
+                buffer, size = [], 0
+        if buffer:
+            yield b"".join(buffer)
+
+    # -- writing -----------------------------------------------------------------------
+    def _write(self, update: str, base_iri: str | None = None) -> None:
+        """Apply one SPARQL update to the store of record and to this replica."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        try:
+            if self.path is None:
+                self._replica.update(update, base_iri=base_iri)
+                return
+            with self._file_lock(exclusive=True):
+                self.refresh_locked()
+                persistent = self._open_persistent(read_only=False)
+                try:
+                    persistent.update(update, base_iri=base_iri)
+                    persistent.flush()
+                finally:
+                    del persistent
+                generation, sequence = self._read_version()
+                if not generation:
+                    generation = uuid.uuid4().hex
+                sequence += 1
+                with self._side(".log").open("a", encoding="utf-8") as log:
+                    log.write(json.dumps({"seq": sequence, "update": update}) + "\n")
+                    log.flush()
+                    os.fsync(log.fileno())
+                self._write_version((generation, sequence))
+                self._replica.update(update, base_iri=base_iri)
+                with self._lock:
+                    self._version = (generation, sequence)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def refresh_locked(self) -> None:
+        """Catch up with the store while already holding the exclusive file lock."""
+        current = self._read_version()
+        if current == self._version:
+            return
+        if current[0] != self._version[0]:
+            self._reload()
+            return
+        for _, update in self._read_log(after=self._version[1]):
+            self._replica.update(update)
+        self._version = current
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._write(sparql, base_iri=base_iri)
+
+    def replace_graph(self, graph: str, ntriples: str) -> None:
+        name = ox.NamedNode(graph)
+        self._write(f"DROP SILENT GRAPH {name} ;\n"
+                    f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
+
+    def drop_graph(self, graph: str) -> None:
+        self._write(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
     def replace_all(self, dataset_file: Path) -> None:
         fmt = _FORMATS.get(dataset_file.suffix.lower())
         if fmt is None:
             raise StoreError(f"cannot load {dataset_file.name}: use an .nq or .trig file")
+        if self.read_only:
+            raise StoreError("the store is open read-only")
         if self.path is None:
             fresh = ox.Store()
             fresh.bulk_load(path=str(dataset_file), format=fmt)
-            self._store = fresh
+            self._replica = fresh
             return
-        # Load into a new folder, then swap folders: readers never see a half-loaded store.
-        staging = self.path.with_name(self.path.name + ".loading")
-        old = self.path.with_name(self.path.name + ".old")
-        shutil.rmtree(staging, ignore_errors=True)
-        fresh = ox.Store(str(staging))
-        fresh.bulk_load(path=str(dataset_file), format=fmt)
-        fresh.optimize()
-        fresh.flush()
-        del fresh
-        del self._store
-        shutil.rmtree(old, ignore_errors=True)
-        if self.path.exists():
-            self.path.rename(old)
-        staging.rename(self.path)
-        shutil.rmtree(old, ignore_errors=True)
-        self._store = self._open()
+        # Load into a new folder, then swap folders: the old store stays whole until the
+        # new one is complete, and a crash leaves one or the other.
+        with self._file_lock(exclusive=True):
+            staging = self._side(".loading")
+            old = self._side(".old")
+            shutil.rmtree(staging, ignore_errors=True)
+            fresh = ox.Store(str(staging))
+            try:
+                fresh.bulk_load(path=str(dataset_file), format=fmt)
+            except (OSError, SyntaxError, ValueError) as exc:
+                del fresh
+                shutil.rmtree(staging, ignore_errors=True)
+                raise StoreError(f"cannot load {dataset_file}: {exc}") from exc
+            fresh.optimize()
+            fresh.flush()
+            del fresh
+            shutil.rmtree(old, ignore_errors=True)
+            if self.path.exists():
+                self.path.rename(old)
+            staging.rename(self.path)
+            shutil.rmtree(old, ignore_errors=True)
+            self._side(".log").unlink(missing_ok=True)
+            self._write_version((uuid.uuid4().hex, 0))
+            self._reload()
