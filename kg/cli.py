@@ -151,7 +151,7 @@ def load_command(state: _State, dataset: str | None, force: bool) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--no-build", is_flag=True, help="Serve the store as it is (no rebuild check).")
 @click.pass_obj
@@ -172,7 +172,7 @@ def serve_command(state: _State, host: str, port: int, workers: int, threads: in
                KG_STORE=settings.store, KG_BUILD_FILE=str(settings.build_file))
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--threads", str(threads),
-            "--access-logfile", "-", "kg.web:create_app()"]
+            "--graceful-timeout", "10", "kg.web:create_app()"]
     click.echo(f"serving on http://{host}:{port}/")
     os.execvpe(argv[0], argv, env)
 

@@ -19,6 +19,27 @@ DEFAULTS: dict[str, Any] = {
     "BASE_IRI": DEFAULT_BASE,
     "BUILD_FILE": "var/build/kg.nq",
     "STORE": "oxigraph:var/store",
+    # remote store (STORE = sparql:QUERY_URL)
+    "STORE_UPDATE_URL": None,
+    "STORE_GRAPH_STORE_URL": None,
+    "STORE_USER": None,
+    "STORE_PASSWORD": None,
+    "STORE_TIMEOUT": 30.0,
+    "STORE_UNION_PARAM": False,
+    # the SPARQL endpoint
+    "QUERY_TIMEOUT": 10.0,  # seconds per query on /sparql
+    "RESULT_LIMIT": 10_000,  # rows (or triples) per response
+    "MAX_BODY": 2_000_000,  # bytes per request body
+    "UPDATE_TOKEN": None,  # bearer token for SPARQL Update; None = read-only
+    "CORS_ORIGINS": "*",  # comma-separated origins, or *
+    "SERVICE_ALLOWLIST": "",  # comma-separated IRI prefixes SERVICE/LOAD may reach
+    "QUERY_PROCESSES": 2,  # forked query processes per serving process
+    "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
+}
+
+_TYPES: dict[str, type] = {
+    "STORE_TIMEOUT": float, "QUERY_TIMEOUT": float, "RESULT_LIMIT": int, "MAX_BODY": int,
+    "QUERY_PROCESSES": int, "STORE_UNION_PARAM": bool,
 }
 
 
@@ -34,6 +55,20 @@ class Settings:
     base_iri: str
     build_file: Path
     store: str
+    store_update_url: str | None = None
+    store_graph_store_url: str | None = None
+    store_user: str | None = None
+    store_password: str | None = None
+    store_timeout: float = 30.0
+    store_union_param: bool = False
+    query_timeout: float = 10.0
+    result_limit: int = 10_000
+    max_body: int = 2_000_000
+    update_token: str | None = None
+    cors_origins: str = "*"
+    service_allowlist: str = ""
+    query_processes: int = 2
+    public_url: str | None = None
 
     @property
     def iris(self) -> IRIs:
@@ -62,6 +97,33 @@ class Settings:
     def as_mapping(self) -> dict[str, Any]:
         return {f.name.upper(): getattr(self, f.name) for f in fields(self)}
 
+    @property
+    def allow_list(self) -> list[str]:
+        return [p.strip() for p in self.service_allowlist.split(",") if p.strip()]
+
+    @property
+    def store_options(self) -> dict[str, str]:
+        """Options for a remote store, as open_store takes them."""
+        options = {"timeout": str(self.store_timeout),
+                   "union_default_graph": str(self.store_union_param).lower()}
+        for key in ("update_url", "graph_store_url", "user", "password"):
+            value = getattr(self, f"store_{key}")
+            if value:
+                options[key] = value
+        return options
+
+
+def _convert(key: str, value: Any) -> Any:
+    kind = _TYPES.get(key)
+    if kind is None or value is None or isinstance(value, kind):
+        return value
+    if kind is bool:
+        return str(value).strip().lower() in ("1", "true", "yes", "on")
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"KG_{key} must be a number, got {value!r}") from exc
+
 
 def load_settings(overrides: Mapping[str, Any] | None = None,
                   environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,4 +148,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         IRIs(base)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    return Settings(home=home, base_iri=base, build_file=build_file, store=str(values["STORE"]))
+    extra = {key.lower(): _convert(key, values[key]) for key in DEFAULTS
+             if key not in ("HOME", "BASE_IRI", "BUILD_FILE", "STORE")}
+    if extra["query_timeout"] <= 0 or extra["result_limit"] <= 0 or extra["max_body"] <= 0:
+        raise ConfigError("KG_QUERY_TIMEOUT, KG_RESULT_LIMIT and KG_MAX_BODY must be positive")
+    return Settings(home=home, base_iri=base, build_file=build_file, store=str(values["STORE"]),
+                    **extra)

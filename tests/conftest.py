@@ -9,6 +9,8 @@ import pytest
 
 from kg.build import BuildResult, build, write_dataset
 from kg.config import Settings, load_settings
+from kg.store import EmbeddedStore
+from kg.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -43,3 +45,23 @@ def copy_home(target: Path) -> Path:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return copy_home(tmp_path / "home")
+
+
+def make_app(dataset: Path, **overrides):
+    """An app over an in-memory store loaded with ``dataset``; overrides are settings."""
+    store = EmbeddedStore(None)
+    store.replace_all(dataset)
+    return create_app({"HOME": ROOT, "TESTING": True, "STORE_INSTANCE": store, **overrides})
+
+
+@pytest.fixture(scope="module")
+def app(built_file: Path):
+    """A read-only app on the shipped graph, shared by a module's tests."""
+    application = make_app(built_file)
+    yield application
+    application.extensions["kg"].close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()

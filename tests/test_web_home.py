@@ -2,20 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import ROOT
-
-from kg.store import EmbeddedStore
-from kg.web import create_app
-
-
-@pytest.fixture(scope="module")
-def client(built_file):
-    store = EmbeddedStore(None)
-    store.replace_all(built_file)
-    app = create_app({"HOME": ROOT, "TESTING": True, "STORE_INSTANCE": store})
-    return app.test_client()
-
 
 def test_home_lists_the_statement_and_the_graph_size(client):
     page = client.get("/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from kg.store.base import Store, StoreError
@@ -10,7 +11,8 @@ from kg.store.embedded import EmbeddedStore
 __all__ = ["EmbeddedStore", "Store", "StoreError", "open_store"]
 
 
-def open_store(spec: str, home: Path, read_only: bool = False) -> Store:
+def open_store(spec: str, home: Path, read_only: bool = False,
+               options: Mapping[str, str] | None = None) -> Store:
     """Open the store named by ``spec``: ``oxigraph:PATH`` (relative to ``home``) or ``memory:``."""
     kind, _, rest = spec.partition(":")
     if kind == "oxigraph":

@@ -160,14 +160,21 @@ class EmbeddedStore(Store):
         """The in-memory replica queries run on."""
         return self._replica
 
+    @property
+    def version(self) -> tuple[str, int]:
+        """The store version this process's replica reflects."""
+        return self._version
+
     def query(self, sparql: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
-              timeout: float | None = None) -> QueryResult:
+              timeout: float | None = None, union_default: bool = True) -> QueryResult:
+        """Run a query on the replica. ``union_default=False`` leaves the dataset to the
+        query's own FROM / FROM NAMED clauses (the union setting would override them)."""
         self.refresh()
         kwargs: dict = {"base_iri": base_iri}
         if default_graphs is not None:
             kwargs["default_graph"] = _graphs(default_graphs) or [ox.DefaultGraph()]
-        else:
+        elif union_default:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = _graphs(named_graphs)
@@ -209,6 +216,8 @@ class EmbeddedStore(Store):
         try:
             if self.path is None:
                 self._replica.update(update, base_iri=base_iri)
+                with self._lock:
+                    self._version = (self._version[0], self._version[1] + 1)
                 return
             with self._file_lock(exclusive=True):
                 self.refresh_locked()
@@ -265,7 +274,9 @@ class EmbeddedStore(Store):
         if self.path is None:
             fresh = ox.Store()
             fresh.bulk_load(path=str(dataset_file), format=fmt)
-            self._replica = fresh
+            with self._lock:
+                self._replica = fresh
+                self._version = (uuid.uuid4().hex, 0)
             return
         # Load into a new folder, then swap folders: the old store stays whole until the
         # new one is complete, and a crash leaves one or the other.

@@ -1,0 +1,106 @@
+"""Error responses (never a traceback), CORS, security headers and the request log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kg.web import conneg
+
+log = logging.getLogger("kg.request")
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error in the form the client asked for: HTML, JSON or plain text."""
+    accept = request.headers.get("Accept")
+    ranges = [m for m, q, _ in conneg.parse_accept(accept) if q > 0]
+    if conneg.prefers_html(accept):
+        body = render_template("error.html", status=status, message=message)
+        response = Response(body, status, mimetype="text/html")
+    elif ranges and ranges[0] in ("application/json", "application/problem+json"):
+        response = Response(json.dumps({"status": status, "error": message}), status,
+                            mimetype="application/json")
+    else:
+        response = Response(message + "\n", status, mimetype="text/plain")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    messages = {
+        404: "not found: there is nothing at this address",
+        405: f"method {request.method} is not allowed here",
+        413: "the request body is larger than this service accepts",
+    }
+    message = messages.get(exc.code or 500, exc.description or exc.name)
+    response = error_response(exc.code or 500, message)
+    if exc.code == 405:
+        allowed = exc.get_response().headers.get("Allow")
+        if allowed:
+            response.headers["Allow"] = allowed
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal error: the request could not be completed")
+
+
+def _cors_origin(app: Flask) -> str | None:
+    origin = request.headers.get("Origin")
+    allowed = [o.strip() for o in app.config["KG_SETTINGS"].cors_origins.split(",") if o.strip()]
+    if not origin or not allowed:
+        return None
+    if "*" in allowed:
+        return "*"
+    return origin if origin in allowed else None
+
+
+def install(app: Flask) -> None:
+    """Register error handlers, CORS, security headers and the structured request log."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+    @app.before_request
+    def _start() -> Response | None:
+        g.started = time.perf_counter()
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            response = Response(status=204)
+            origin = _cors_origin(app)
+            if origin:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = (
+                    "Accept, Authorization, Content-Type")
+                response.headers["Access-Control-Max-Age"] = "86400"
+            response.vary.add("Origin")
+            return response
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        origin = _cors_origin(app)
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "Link, Content-Location"
+            if origin != "*":
+                response.vary.add("Origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        started = g.get("started")
+        duration = (time.perf_counter() - started) * 1000 if started else 0.0
+        log.info(json.dumps({"method": request.method, "path": request.path,
+                             "status": response.status_code,
+                             "duration_ms": round(duration, 2)}))
+        return response

@@ -1,0 +1,243 @@
+"""Running queries within a time limit.
+
+A running pyoxigraph query cannot be interrupted from Python, so queries on the
+embedded store run in child processes forked from the serving process (they see
+its in-memory replica, copy-on-write). Children are kept and reused; one that
+passes the deadline is killed and replaced, so the serving process is free
+again at once. A child serves the replica version it was forked with and is
+replaced after a write. Remote stores are queried in the calling thread: their
+time limit is the HTTP timeout and the server's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe
+
+from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
+from kg.store.embedded import EmbeddedStore
+from kg.web import conneg
+from kg.web.results import ResultTooLarge, collect, serialize, used_prefixes
+
+MAX_MESSAGE = 200
+
+
+@dataclass
+class QueryJob:
+    """Everything needed to answer one query, in plain values (sent to a child process)."""
+
+    sparql: str
+    accept: str | None = None
+    override: str | None = None
+    html: bool = False
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    union_default: bool = True
+    base_iri: str | None = None
+    limit: int = 10_000
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    """A serialised result. For HTML, the body is SPARQL JSON (or Turtle) to render."""
+
+    kind: str
+    format: str
+    media_type: str
+    body: bytes
+    size: int
+
+
+class QueryFailed(Exception):
+    """A query that cannot be answered, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _short(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + " …"
+
+
+def execute(store: Store, job: QueryJob) -> Answer:
+    """Run, negotiate, collect within the limit, serialise. Raises QueryFailed."""
+    try:
+        kwargs = {}
+        if isinstance(store, EmbeddedStore):
+            kwargs["union_default"] = job.union_default
+        result = store.query(job.sparql, default_graphs=job.default_graphs,
+                             named_graphs=job.named_graphs, base_iri=job.base_iri, **kwargs)
+        kind = _kind(result)
+        fmt = conneg.choose(kind, job.accept, job.override, html=job.html)
+        collected = collect(result, job.limit)
+    except QuerySyntaxError as exc:
+        raise QueryFailed(400, f"syntax error: {_short(str(exc))}") from exc
+    except conneg.NotAcceptable as exc:
+        raise QueryFailed(406, str(exc)) from exc
+    except ResultTooLarge as exc:
+        raise QueryFailed(422, str(exc)) from exc
+    except QueryTimeout as exc:
+        raise QueryFailed(503, str(exc)) from exc
+    except StoreUnavailable as exc:
+        raise QueryFailed(503, str(exc)) from exc
+    except StoreError as exc:
+        raise QueryFailed(500, _short(str(exc))) from exc
+    except (OSError, ValueError) as exc:  # evaluation errors raised by pyoxigraph
+        raise QueryFailed(500, f"the query could not be evaluated: {_short(str(exc))}") from exc
+    name = fmt.name
+    if name == "html":
+        name = "turtle" if kind == conneg.GRAPH else "json"
+    prefixes = job.prefixes
+    if collected.triples is not None and prefixes:
+        prefixes = used_prefixes(prefixes, collected.triples)
+    body = serialize(collected, name, prefixes)
+    size = len(collected.triples) if collected.triples is not None else len(collected.rows)
+    return Answer(kind, fmt.name, fmt.content_type, body, size)
+
+
+def _kind(result: object) -> str:
+    from kg.web.results import kind_of
+
+    return kind_of(result)
+
+
+class InlineExecutor:
+    """Runs queries in the calling thread (remote stores, and trusted saved queries)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def run(self, job: QueryJob, timeout: float) -> Answer:
+        return execute(self.store, job)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class _Child:
+    pid: int
+    conn: Connection
+    version: object
+
+
+def _child_main(conn: Connection, store: Store) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
+                signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            message = ("ok", execute(store, job))
+        except QueryFailed as exc:
+            message = ("error", exc.status, exc.message)
+        except BaseException:  # noqa: BLE001 - the parent needs an answer, not a dead pipe
+            message = ("error", 500, "internal error while evaluating the query")
+        try:
+            conn.send(message)
+        except (OSError, ValueError):
+            os._exit(0)
+
+
+class ForkExecutor:
+    """Runs queries on an embedded store in reusable forked children, with a hard deadline."""
+
+    def __init__(self, store: EmbeddedStore, size: int = 2) -> None:
+        self.store = store
+        self.size = max(1, size)
+        self._idle: list[_Child] = []
+        self._busy = 0
+        self._cond = threading.Condition()
+        self._fork_lock = threading.Lock()
+
+    def _version(self) -> object:
+        return (id(self.store.oxigraph), self.store.version)
+
+    def _spawn(self) -> _Child:
+        parent_end, child_end = Pipe()
+        with self._fork_lock:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child
+                try:
+                    parent_end.close()
+                    _child_main(child_end, self.store)
+                finally:
+                    os._exit(0)
+        child_end.close()
+        return _Child(pid, parent_end, self._version())
+
+    @staticmethod
+    def _kill(child: _Child) -> None:
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(child.pid, 0)
+        except ChildProcessError:
+            pass
+        child.conn.close()
+
+    def _acquire(self) -> _Child:
+        with self._cond:
+            while not self._idle and self._busy >= self.size:
+                self._cond.wait()
+            self._busy += 1
+            child = self._idle.pop() if self._idle else None
+        if child is not None and child.version != self._version():
+            self._kill(child)
+            child = None
+        if child is None:
+            try:
+                child = self._spawn()
+            except OSError as exc:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify()
+                raise QueryFailed(503, f"cannot start a query process: {exc.strerror}") from exc
+        return child
+
+    def _release(self, child: _Child | None) -> None:
+        with self._cond:
+            self._busy -= 1
+            if child is not None:
+                self._idle.append(child)
+            self._cond.notify()
+
+    def run(self, job: QueryJob, timeout: float) -> Answer:
+        self.store.refresh()
+        child = self._acquire()
+        try:
+            child.conn.send(job)
+            if not child.conn.poll(timeout):
+                self._kill(child)
+                child = None
+                raise QueryFailed(503, f"the query ran longer than the time limit of {timeout:g} s "
+                                       "and was stopped; narrow it down or add a LIMIT")
+            message = child.conn.recv()
+        except (EOFError, OSError) as exc:
+            if child is not None:
+                self._kill(child)
+                child = None
+            raise QueryFailed(500, "the query process ended unexpectedly (out of memory?)") from exc
+        finally:
+            self._release(child)
+        if message[0] == "ok":
+            return message[1]
+        raise QueryFailed(message[1], message[2])
+
+    def close(self) -> None:
+        with self._cond:
+            children, self._idle = self._idle, []
+        for child in children:
+            self._kill(child)

@@ -1,0 +1,104 @@
+"""A lexical scan of SPARQL text for what must be checked before it runs.
+
+It finds SERVICE, LOAD and dataset clauses (FROM, FROM NAMED, USING, WITH)
+with their IRIs, skipping comments, string literals and IRIs so that a word
+inside them is never mistaken for a keyword. Prefixed names are expanded with
+the query's own PREFIX declarations. The query itself is parsed by the store;
+this scan only decides whether it may reach the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.:%\\-]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
+  | (?P<space>\s+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass
+class Scan:
+    """What the text asks for beyond the store."""
+
+    services: list[str] = field(default_factory=list)  # IRIs, or "?var" for a variable
+    loads: list[str] = field(default_factory=list)
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+    using_or_with: bool = False
+    keywords: set[str] = field(default_factory=set)
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind in ("comment", "space"):
+            continue
+        out.append((kind, match.group()))
+    return out
+
+
+def scan(text: str) -> Scan:
+    """Scan a query or update. Unknown prefixes leave the name as written."""
+    tokens = _tokens(text)
+    prefixes: dict[str, str] = {}
+    result = Scan()
+
+    def resolve(kind: str, value: str) -> str:
+        if kind == "iri":
+            return value[1:-1]
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            return prefixes.get(prefix, "") + local if prefix in prefixes else value
+        return value
+
+    i = 0
+    while i < len(tokens):
+        kind, value = tokens[i]
+        upper = value.upper() if kind == "word" else ""
+        if upper:
+            result.keywords.add(upper)
+        if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
+            i += 3
+            continue
+        nxt = i + 1
+        if nxt < len(tokens) and tokens[nxt][0] == "word" and tokens[nxt][1].upper() == "SILENT":
+            nxt += 1
+        if upper == "SERVICE" and nxt < len(tokens):
+            result.services.append(resolve(*tokens[nxt]))
+        elif upper == "LOAD" and nxt < len(tokens):
+            result.loads.append(resolve(*tokens[nxt]))
+        elif upper == "FROM" and i + 1 < len(tokens):
+            target = tokens[i + 1]
+            if target[0] == "word" and target[1].upper() == "NAMED" and i + 2 < len(tokens):
+                result.from_named_graphs.append(resolve(*tokens[i + 2]))
+            else:
+                result.from_graphs.append(resolve(*target))
+        elif upper in ("USING", "WITH"):
+            result.using_or_with = True
+        i += 1
+    return result
+
+
+def allowed(iri: str, allow_list: list[str]) -> bool:
+    """True if ``iri`` starts with one of the allowed prefixes (never for variables)."""
+    if iri.startswith(("?", "$")):
+        return False
+    return any(prefix and iri.startswith(prefix) for prefix in allow_list)
