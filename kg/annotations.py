@@ -267,6 +267,7 @@ class StatementBuilder:
         when = r.get(st, "date", str, "statement", required=True)
         if not _DATE.match(when):
             raise r.error(st.line_of("date"), f"date must be YYYY-MM-DD, YYYY-MM or YYYY: {when!r}")
+        g.add((s, EKG.year, Literal(int(when[:4]))))
         try:
             g.add((s, DCTERMS.date, _typed_date(when)))
         except ValueError as exc:

@@ -177,6 +177,22 @@ def serve_command(state: _State, host: str, port: int, workers: int, threads: in
     os.execvpe(argv[0], argv, env)
 
 
+@main.command("check-queries")
+@click.pass_obj
+def check_queries_command(state: _State) -> None:
+    """Parse every saved query (header, parameters, SPARQL); exit 2 naming a broken file."""
+    from kg.queries import load_catalogue
+
+    try:
+        catalogue = load_catalogue(state.settings.queries_dir)
+    except SourceError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    for query in catalogue.values():
+        params = ", ".join(f"{p.name}: {p.type}" for p in query.params) or "no parameters"
+        click.echo(f"ok {query.name} ({query.form}; {params})")
+    click.echo(f"{len(catalogue)} saved queries")
+
+
 @main.command("docs")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Markdown file to write (default: docs/ontology.md under the content root).")

@@ -7,8 +7,12 @@ from pathlib import Path
 
 from kg.store.base import Store, StoreError
 from kg.store.embedded import EmbeddedStore
+from kg.store.remote import RemoteStore
 
-__all__ = ["EmbeddedStore", "Store", "StoreError", "open_store"]
+__all__ = ["EmbeddedStore", "RemoteStore", "Store", "StoreError", "open_store"]
+
+_REMOTE_OPTIONS = frozenset(
+    {"update_url", "graph_store_url", "user", "password", "timeout", "union_default_graph"})
 
 
 def open_store(spec: str, home: Path, read_only: bool = False,
@@ -22,4 +26,31 @@ def open_store(spec: str, home: Path, read_only: bool = False,
         return EmbeddedStore(path, read_only=read_only)
     if kind == "memory":
         return EmbeddedStore(None)
-    raise StoreError(f"unknown store {spec!r}: use oxigraph:PATH or memory:")
+    if kind == "sparql":
+        return _remote_store(rest, options or {})
+    raise StoreError(f"unknown store {spec!r}: use oxigraph:PATH, memory: or sparql:URL")
+
+
+def _remote_store(query_url: str, options: Mapping[str, str]) -> RemoteStore:
+    """``sparql:QUERY_URL`` with ``options``: update_url, graph_store_url, user, password,
+    timeout (seconds) and union_default_graph (true for Oxigraph server, whose default graph
+    is not the union of its named graphs)."""
+    if not query_url.startswith(("http://", "https://")):
+        raise StoreError(f"sparql:{query_url} needs an http(s) URL: sparql:http://host/sparql")
+    unknown = sorted(set(options) - _REMOTE_OPTIONS)
+    if unknown:
+        raise StoreError(f"unknown option(s) for a sparql: store: {', '.join(unknown)}; "
+                         f"use {', '.join(sorted(_REMOTE_OPTIONS))}")
+    try:
+        timeout = float(options.get("timeout") or 30)
+    except ValueError as exc:
+        raise StoreError(
+            f"timeout must be a number of seconds, not {options['timeout']!r}") from exc
+    flag = (options.get("union_default_graph") or "false").strip().lower()
+    if flag not in {"true", "false", "yes", "no", "1", "0", "on", "off"}:
+        raise StoreError(f"union_default_graph must be true or false, not {flag!r}")
+    return RemoteStore(query_url, update_url=options.get("update_url") or None,
+                       graph_store_url=options.get("graph_store_url") or None,
+                       user=options.get("user") or None, password=options.get("password"),
+                       timeout=timeout,
+                       union_default_graph_param=flag in {"true", "yes", "1", "on"})

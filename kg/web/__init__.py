@@ -18,7 +18,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Keys: the settings of ``kg.config`` (``HOME``, ``STORE``, ``QUERY_TIMEOUT``…), any Flask
     setting such as ``TESTING``, and ``STORE_INSTANCE`` to hand over an open store (tests).
     """
-    from kg.web import errors, home, sparql
+    from kg.queries import load_catalogue
+    from kg.web import errors, home, saved, sparql
     from kg.web.state import KG, make_executor
 
     app = Flask(__name__)
@@ -30,7 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     store = overrides.get("STORE_INSTANCE") or open_store(
         settings.store, settings.home, options=settings.store_options)
-    app.extensions["kg"] = KG(settings, store, make_executor(settings, store))
+    catalogue = load_catalogue(settings.queries_dir)  # a broken query stops start-up, named
+    app.extensions["kg"] = KG(settings, store, make_executor(settings, store), catalogue)
     app.extensions["kg_store"] = store
     logger = logging.getLogger("kg")
     logger.setLevel(logging.INFO)
@@ -42,4 +44,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.install(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(saved.bp)
+    base = settings.base_iri
+
+    @app.template_filter("local")
+    def local_url(iri: str) -> str:
+        """Link IRIs minted under the base to this service's own pages."""
+        return "/" + iri[len(base):] if isinstance(iri, str) and iri.startswith(base) else iri
+
     return app

@@ -15,11 +15,11 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg.sparql_scan import allowed, scan
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.web import conneg
 from kg.web.errors import error_response
 from kg.web.executor import QueryFailed, QueryJob
-from kg.web.sparql_scan import allowed, scan
 from kg.web.state import get_kg
 
 bp = Blueprint("sparql", __name__)

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 
 from kg.config import Settings
+from kg.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
 from kg.web.executor import ForkExecutor, InlineExecutor
 
@@ -35,7 +36,10 @@ class KG:
     settings: Settings
     store: Store
     executor: ForkExecutor | InlineExecutor
+    catalogue: dict[str, SavedQuery] = field(default_factory=dict)
     _graphs: list[str] | None = field(default=None, repr=False)
+    _values: dict[tuple[str, str], tuple[object, list[dict[str, str]]]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def is_embedded(self) -> bool:
@@ -49,6 +53,39 @@ class KG:
     def invalidate(self) -> None:
         """Forget cached facts about the store after a write."""
         self._graphs = None
+        self._values.clear()
+
+    def store_version(self) -> object:
+        store = self.store
+        return store.version if isinstance(store, EmbeddedStore) else None
+
+    def param_values(self, query: str, param: str) -> list[dict[str, str]]:
+        """The allowed values of a parameter (``value`` and ``label``), from the graph.
+
+        Cached per store version: the values query runs once per version."""
+        version = self.store_version()
+        cached = self._values.get((query, param))
+        if cached is not None and cached[0] == version and version is not None:
+            return cached[1]
+        spec = self.catalogue[query].param(param)
+        if spec is None or not spec.values_query:
+            return []
+        values = sorted({str(row["value"]) for row in self.store.select(spec.values_query)
+                         if row.get("value") is not None})
+        labels: dict[str, str] = {}
+        if values:
+            block = " ".join(f"<{v}>" for v in values)
+            rows = self.store.select(
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+                "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
+                f"SELECT ?value (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?value {{ {block} }} "
+                "OPTIONAL { ?value rdfs:label|skos:prefLabel|foaf:name ?l } } GROUP BY ?value")
+            labels = {str(r["value"]): str(r["label"]) for r in rows if r.get("label")}
+        result = [{"value": v, "label": labels.get(v, v.rsplit("/", 1)[-1])} for v in values]
+        result.sort(key=lambda item: item["label"].lower())
+        self._values[(query, param)] = (version, result)
+        return result
 
     def examples(self) -> list[tuple[str, str]]:
         """``(title, text)`` of the saved queries, shown as examples on the query page."""

@@ -45,13 +45,50 @@ class Scan:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(kind, value) for kind, value, _ in _positioned(text)]
+
+
+def _positioned(text: str) -> list[tuple[str, str, int]]:
+    """Significant tokens with their kind, text and start offset."""
     out = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         if kind in ("comment", "space"):
             continue
-        out.append((kind, match.group()))
+        out.append((kind, match.group(), match.start()))
     return out
+
+
+def top_level_keywords(text: str) -> set[str]:
+    """Keywords outside every ``{ }`` group (e.g. a query's own LIMIT or OFFSET)."""
+    depth = 0
+    found = set()
+    for kind, value, _ in _positioned(text):
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            found.add(value.upper())
+    return found
+
+
+def where_body_start(text: str) -> int | None:
+    """Offset just after the ``{`` that opens the query's top-level WHERE group."""
+    tokens = _positioned(text)
+    for index, (kind, value, _) in enumerate(tokens):
+        if kind == "word" and value.upper() == "WHERE":
+            for later in tokens[index + 1:]:
+                if later[1] == "{":
+                    return later[2] + 1
+            return None
+    # WHERE is optional in SELECT/ASK: the first group after the projection opens it.
+    depth_started = [t for t in tokens if t[1] == "{"]
+    if not depth_started:
+        return None
+    if any(t[0] == "word" and t[1].upper() in ("CONSTRUCT",) for t in tokens):
+        return None  # CONSTRUCT's first group is its template; such queries must say WHERE
+    return depth_started[0][2] + 1
 
 
 def scan(text: str) -> Scan:

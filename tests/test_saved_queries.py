@@ -1,0 +1,289 @@
+"""Saved queries: each one's answer on the shipped graph, typed parameters, pages, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIRST, ROOT
+from openapi_spec_validator import validate
+
+from kg.cli import main
+from kg.queries import load_catalogue
+from kg.yamlsource import SourceError
+
+CATALOGUE = load_catalogue(ROOT / "queries")
+STATEMENT = f"https://w3id.org/ekg/id/statement/{FIRST}"
+
+
+def rows(client, name, **params):
+    r = client.get(f"/queries/{name}.json", query_string=params)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return json.loads(r.data)["rows"]
+
+
+def test_there_are_at_least_twelve_research_questions():
+    assert len(CATALOGUE) >= 12
+    assert all(q.title and q.description for q in CATALOGUE.values())
+
+
+# -- one test per saved query, on the shipped graph --------------------------------------
+
+def test_figures_for_event_khojaly(client):
+    found = rows(client, "figures-for-event", event="ev:khojaly-1992-02")
+    first = next(r for r in found if r["statement"] == STATEMENT)
+    assert (first["stated"], first["qualifier"], first["min"], first["max"]) == (
+        "hundreds of Azerbaijani civilians", "hundreds", 100, 999)
+    assert first["delegation"] == "Azerbaijan" and first["speaker"] == "Yashar Aliyev"
+    assert first["date"] == "2021-05-25" and "Khojaly" in first["quote"]
+
+
+def test_figures_for_event_include_sub_events(client):
+    found = rows(client, "figures-for-event", event="ev:nk-conflict", page_size="500")
+    ours = {r["stated"] for r in found if r["statement"] == STATEMENT}
+    assert len(ours) == 14  # 15 figures; "hundreds of Azerbaijani civilians" stated twice
+    killed = rows(client, "figures-for-event", event="ev:nk-hostilities-2020",
+                  measure="meas:killed")
+    assert {r["stated"] for r in killed if r["statement"] == STATEMENT} == {
+        "101 Azerbaijani civilians", "12 children"}
+
+
+def test_figure_over_time_missing_persons(client):
+    found = [r for r in rows(client, "figure-over-time", delegation="st:AZE",
+                             measure="meas:missing") if r["statement"] == STATEMENT]
+    assert sorted((r["stated"], r["value"], r["min"], r["max"], r["partOf"]) for r in found) == [
+        ("719 civilians", 719, 719, 719, "about 4000 citizens of Azerbaijan"),
+        ("about 4000 citizens of Azerbaijan", 4000, 3600, 4400, None),
+    ]
+    assert all(r["year"] == 2021 for r in found)
+
+
+def test_legal_characterisations_of_khojaly(client):
+    found = {(r["delegation"], r["categoryLabel"]): r
+             for r in rows(client, "legal-characterisations", event="ev:khojaly-1992-02")}
+    for category in ("war crime", "crime against humanity", "genocide"):
+        assert found[("Azerbaijan", category)]["first"] == "2021-05-25"
+
+
+def test_legal_characterisations_filtered_by_category(client):
+    found = rows(client, "legal-characterisations", event="ev:nk-conflict",
+                 category="legal:aggression")
+    assert {r["categoryLabel"] for r in found} == {"aggression"}
+    assert any(r["eventLabel"].startswith("2020") for r in found)
+
+
+def test_responsibility_for_khojaly(client):
+    found = [r for r in rows(client, "responsibility", event="ev:khojaly-1992-02")
+             if r["date"] == "2021-05-25"]
+    assert [(r["agentLabel"], r["role"], r["namedAs"]) for r in found] == [
+        ("Armenia", "perpetrator", "Armenian forces")]
+
+
+def test_contested_figures_are_none_within_one_delegation(client):
+    # Pairs come only from different delegations; one statement alone has none.
+    assert all(r["lowDelegation"] != r["highDelegation"]
+               for r in rows(client, "contested-figures"))
+
+
+def test_part_exceeds_whole_is_empty_on_consistent_data(client):
+    assert rows(client, "part-exceeds-whole") == []
+
+
+def test_parts_and_wholes(client):
+    found = {(r["partStated"], r["wholeStated"]) for r in rows(client, "parts-and-wholes")}
+    assert {("719 civilians", "about 4000 citizens of Azerbaijan"),
+            ("12 children", "101 Azerbaijani civilians")} <= found
+
+
+def test_statement_claims_pages_through_every_claim(client):
+    first = client.get("/queries/statement-claims.json",
+                       query_string={"statement": f"stmt:{FIRST}", "page_size": "50"})
+    body = json.loads(first.data)
+    assert len(body["rows"]) == 50 and body["next"]
+    assert 'rel="next"' in first.headers["Link"]
+    second = json.loads(client.get(body["next"]).data)
+    claims = {r["claim"] for r in body["rows"] + second["rows"]}
+    assert len(claims) == 82 and second["next"] is None
+    sentence = next(r for r in body["rows"] if r["sentence"] == "p12.s1")
+    assert sentence["start"] == 1660 and sentence["quote"].startswith("The scale of")
+
+
+def test_delegation_statements(client):
+    found = rows(client, "delegation-statements", delegation="st:AZE")
+    ours = next(r for r in found if r["statement"] == STATEMENT)
+    assert ours["claims"] == 82 and ours["figures"] == 15 and ours["speaker"] == "Yashar Aliyev"
+
+
+def test_mentions_of_an_event_and_a_place(client):
+    by_event = rows(client, "mentions", target="ev:khojaly-1992-02")
+    kinds = {r["kind"] for r in by_event if r["statement"] == STATEMENT}
+    assert {"figure claim", "event claim", "characterisation claim"} <= {k.lower() for k in kinds}
+    by_place = rows(client, "mentions", target="pl:khojaly")
+    assert any(r["statement"] == STATEMENT for r in by_place)
+
+
+def test_quote_search(client):
+    found = rows(client, "quote-search", text="MISSING")
+    assert any(r["sentence"] == "p12.s1" and "719 civilians" in r["quote"] for r in found)
+    assert rows(client, "quote-search", text="no such words anywhere") == []
+
+
+def test_events_by_claims(client):
+    found = {r["label"]: r for r in rows(client, "events-by-claims")}
+    khojaly = next(v for k, v in found.items() if k.startswith("Khojaly"))
+    assert khojaly["claims"] >= 7 and khojaly["statements"] >= 1
+    counts = [r["claims"] for r in rows(client, "events-by-claims")]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_accusations_against_armenia(client):
+    found = rows(client, "accusations", accused="st:ARM")
+    ours = {r["conduct"]: r for r in found if r["year"] == 2021 and r["accuser"] == "Azerbaijan"}
+    assert len(ours) >= 15
+    assert ours["disinformation"]["cameo"] == "111"
+
+
+def test_reported_speech(client):
+    found = [r for r in rows(client, "reported-speech") if r["date"] == "2021-05-25"]
+    assert [(r["sourceLabel"], r["symbol"]) for r in found] == [
+        ("Secretary-General of the United Nations", "S/2021/423")]
+    assert found[0]["content"].startswith("what is needed urgently now")
+
+
+def test_event_claims_graph_as_turtle(client):
+    from rdflib import Graph, URIRef
+
+    r = client.get("/queries/event-claims-graph.ttl",
+                   query_string={"event": "ev:khojaly-1992-02"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    graph = Graph().parse(data=r.data, format="turtle")
+    assert (URIRef(STATEMENT), None, None) in graph
+    assert len(set(graph.subjects(URIRef("https://w3id.org/ekg/ont#statedIn"), None))) >= 7
+
+
+def test_every_saved_query_has_a_test_above():
+    here = Path(__file__).read_text(encoding="utf-8")
+    untested = [name for name in CATALOGUE if f'"{name}"' not in here
+                and f"/queries/{name}." not in here]
+    assert untested == []
+
+
+# -- parameters are typed, and injection is harmless ----------------------------------------
+
+@pytest.mark.parametrize("value", [
+    'x" } UNION { ?s ?p ?o } #',
+    "x' . ?s ?p ?o",
+    "} } SELECT * { ?s ?p ?o",
+    "line\nbreak",
+    'quote"s',
+    "{ braces }",
+])
+def test_string_parameters_are_bound_as_literals(client, value):
+    r = client.get("/queries/quote-search.json", query_string={"text": value})
+    assert r.status_code == 200
+    assert json.loads(r.data)["rows"] == []  # matched as text, never as SPARQL
+
+
+@pytest.mark.parametrize("value", [
+    "https://w3id.org/ekg/id/event/x> } UNION { ?s ?p ?o",
+    "https://w3id.org/ekg/id/event/with space",
+    "<https://w3id.org/ekg/id/event/khojaly-1992-02>",
+    "javascript alert(1)",
+    "ev:khojaly-1992-02> . ?a ?b ?c",
+    "",
+])
+def test_bad_iris_are_refused_naming_the_parameter(client, value):
+    r = client.get("/queries/responsibility.json", query_string={"event": value or " "})
+    assert r.status_code == 400
+    assert "parameter 'event'" in json.loads(r.data)["error"]
+
+
+def test_values_must_come_from_the_graph(client):
+    r = client.get("/queries/figures-for-event.json", query_string={"event": "ev:not-an-event"})
+    assert r.status_code == 400 and "must be one of the listed values" in r.data.decode()
+
+
+def test_unknown_and_missing_parameters(client):
+    r = client.get("/queries/responsibility.json", query_string={"evnt": "ev:nk-conflict"})
+    assert r.status_code == 400 and "unknown parameter(s) 'evnt'" in r.data.decode()
+    r = client.get("/queries/statement-claims.json")
+    assert r.status_code == 400 and "parameter 'statement' is required" in r.data.decode()
+    r = client.get("/queries/statement-claims.json",
+                   query_string={"statement": f"stmt:{FIRST}", "page": "0"})
+    assert r.status_code == 400 and "'page'" in r.data.decode()
+
+
+def test_errors_in_the_format_asked_for(client):
+    assert client.get("/queries/responsibility.csv?evnt=x").mimetype == "text/plain"
+    page = client.get("/queries/responsibility?evnt=x", headers={"Accept": "text/html"})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert b"unknown parameter" in page.data
+
+
+def test_csv_and_sparql_json_twins(client):
+    import csv
+    import io
+
+    r = client.get("/queries/parts-and-wholes.csv")
+    table = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
+    assert table[0][:3] == ["delegation", "date", "measureLabel"] and len(table) >= 3
+    srj = json.loads(client.get("/queries/parts-and-wholes.srj").data)
+    assert len(srj["results"]["bindings"]) == len(table) - 1
+
+
+def test_query_page_has_form_sparql_and_linked_results(client):
+    r = client.get("/queries/figures-for-event?event=ev:khojaly-1992-02",
+                   headers={"Accept": "text/html"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert '<select id="p-event" name="event">' in html and "<pre class=\"sparql\">" in html
+    assert "hundreds of Azerbaijani civilians" in html
+    assert 'href="/id/statement/' in html  # IRIs link to this service's pages
+    assert 'rel="alternate"' in html
+
+
+# -- the catalogue is checked, and documented ------------------------------------------------
+
+def test_a_broken_query_fails_loudly_naming_the_file(tmp_path):
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    (folder / "broken.rq").write_text(
+        "#+ title: Broken\n#+ description: x\nSELECT * WHERE { ?s }\n")
+    with pytest.raises(SourceError, match=r"broken.rq.*SPARQL syntax error"):
+        load_catalogue(folder)
+    (folder / "broken.rq").write_text("#+ title: T\n#+ description: D\n#+ params:\n"
+                                      "#+   who: {type: iri}\nSELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(SourceError, match=r"broken.rq.*'who' is declared but \?who is not used"):
+        load_catalogue(folder)
+
+
+def test_cli_check_queries(tmp_path):
+    result = CliRunner().invoke(main, ["--home", str(ROOT), "check-queries"])
+    assert result.exit_code == 0 and f"{len(CATALOGUE)} saved queries" in result.output
+
+
+def test_openapi_document_validates_and_every_operation_answers(client):
+    document = json.loads(client.get("/openapi.json").data)
+    validate(document)
+    examples = {name: (q.examples[0] if q.examples else {}) for name, q in CATALOGUE.items()}
+    examples["statement-claims"] = {"statement": f"stmt:{FIRST}"}
+    examples["quote-search"] = {"text": "civilians"}
+    called = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            params = {}
+            if path.startswith("/queries/"):
+                params = examples[path.rsplit("/", 1)[-1]]
+            elif path == "/sparql":
+                params = {"query": "ASK {}"}
+            accept = next(iter(operation["responses"]["200"]["content"]))
+            r = client.open(path, method=method.upper(), query_string=params,
+                            headers={"Accept": accept})
+            assert r.status_code == 200, (path, r.get_data(as_text=True))
+            assert r.mimetype == accept
+            called += 1
+    assert called == len(CATALOGUE) + 2
+    page = client.get("/openapi", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and b"figuresForEvent" in page.data
