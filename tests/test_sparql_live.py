@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -14,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from live import start
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, TURTLE, XML, SPARQLWrapper
@@ -27,41 +23,13 @@ CONSTRUCT = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 CONSTRUCT { ?f ?p ?o } WHERE { ?f a ekg:Figure ; ?p ?o }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(built_file: Path, tmp_path_factory):
     """`kg load` then `kg serve --no-build` with two workers, on a scratch store."""
-    folder = tmp_path_factory.mktemp("live")
-    env = dict(os.environ, KG_HOME=str(ROOT), KG_STORE=f"oxigraph:{folder}/store",
-               KG_UPDATE_TOKEN=TOKEN, KG_QUERY_TIMEOUT="2", KG_BUILD_FILE=str(built_file))
-    kg = [sys.executable, "-m", "kg"]
-    subprocess.run(kg + ["load", str(built_file)], env=env, check=True, capture_output=True,
-                   timeout=120)
-    port = _free_port()
-    log = (folder / "server.log").open("w+")
-    proc = subprocess.Popen(kg + ["serve", "--no-build", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/sparql?query=ASK%7B%7D", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if time.time() > deadline or proc.poll() is not None:
-                log.seek(0)
-                proc.kill()
-                pytest.fail(f"kg serve did not start:\n{log.read()}")
-            time.sleep(0.2)
-    yield url, log
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    live = start(built_file, tmp_path_factory.mktemp("live"), KG_UPDATE_TOKEN=TOKEN,
+                 KG_QUERY_TIMEOUT="2")
+    yield live.url, live.log
+    live.stop()
 
 
 def _request(url, data=None, headers=None, method=None):

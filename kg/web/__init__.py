@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask
 
 from kg.config import load_settings
+from kg.namespaces import VOCAB_BASE
 from kg.store import open_store
 
 
@@ -19,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     setting such as ``TESTING``, and ``STORE_INSTANCE`` to hand over an open store (tests).
     """
     from kg.queries import load_catalogue
-    from kg.web import errors, home, saved, sparql
+    from kg.web import browse, errors, export, saved, sparql
     from kg.web.state import KG, make_executor
 
     app = Flask(__name__)
@@ -42,14 +44,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger.addHandler(handler)
 
     errors.install(app)
-    app.register_blueprint(home.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(export.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
     base = settings.base_iri
 
     @app.template_filter("local")
+    @app.template_filter("browse")
     def local_url(iri: str) -> str:
-        """Link IRIs minted under the base to this service's own pages."""
-        return "/" + iri[len(base):] if isinstance(iri, str) and iri.startswith(base) else iri
+        """This service's page for an IRI: its own path under the base, else /resource."""
+        if not isinstance(iri, str):
+            return ""
+        if iri.startswith((base + "id/", base + "graph/")):
+            return "/" + iri[len(base):]
+        if iri.startswith(VOCAB_BASE):
+            return "/vocab/" + iri[len(VOCAB_BASE):]
+        return "/resource?" + urlencode({"iri": iri})
 
     return app

@@ -18,9 +18,14 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     """An error in the form the client asked for: HTML, JSON or plain text."""
     accept = request.headers.get("Accept")
     ranges = [m for m, q, _ in conneg.parse_accept(accept) if q > 0]
+    html = None
     if conneg.prefers_html(accept):
-        body = render_template("error.html", status=status, message=message)
-        response = Response(body, status, mimetype="text/html")
+        try:
+            html = render_template("error.html", status=status, message=message)
+        except Exception:  # noqa: BLE001 - an error page must never fail itself
+            log.exception("error page could not be rendered")
+    if html is not None:
+        response = Response(html, status, mimetype="text/html")
     elif ranges and ranges[0] in ("application/json", "application/problem+json"):
         response = Response(json.dumps({"status": status, "error": message}), status,
                             mimetype="application/json")

@@ -35,12 +35,17 @@ def _query_or_404(name: str) -> SavedQuery:
     return query
 
 
-@bp.get("/queries")
 @bp.get("/queries.json")
-def index() -> Response:
+def index_json() -> Response:
+    """The catalogue as JSON."""
+    return index(as_json=True)
+
+
+@bp.get("/queries")
+def index(as_json: bool = False) -> Response:
     """The catalogue: HTML for browsers, JSON for programs (``/queries.json``)."""
     queries = list(_catalogue().values())
-    if request.path.endswith(".json") or not conneg.prefers_html(request.headers.get("Accept")):
+    if as_json or not conneg.prefers_html(request.headers.get("Accept")):
         body = [{"name": q.name, "title": q.title, "description": q.description, "tags": q.tags,
                  "form": q.form, "url": url_for("saved.run", name=q.name, _external=True),
                  "parameters": [_param_json(p) for p in q.params]} for q in queries]

@@ -160,7 +160,7 @@ def _query(text: str) -> Response:
     accept = request.headers.get("Accept")
     override = (request.values.get("format") or request.values.get("output")
                 or request.values.get("results"))
-    html = override is None and conneg.prefers_html(accept)
+    html = (override or "").lower() == "html" or (override is None and conneg.prefers_html(accept))
     job = QueryJob(
         sparql=text, accept=None if html else accept, override="html" if html else override,
         html=html, default_graphs=default_graphs, named_graphs=named_graphs,

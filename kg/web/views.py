@@ -1,0 +1,333 @@
+"""The data behind each kind of page: statement, event, delegation or speaker, claim, figure."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.web.resources import CLAIM_KINDS, KIND_ORDER, Resources, iri_term
+
+FIGURE_COLUMNS = """
+  ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:anchor ?segment .
+  ?figure ekg:statedText ?stated ; ekg:measure ?measure ; ekg:population ?population ;
+          ekg:approximation ?qualifier .
+  ?measure skos:prefLabel ?measureLabel . ?population skos:prefLabel ?populationLabel .
+  ?qualifier skos:prefLabel ?qualifierLabel .
+  OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
+  OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
+  ?segment ekg:segmentId ?sentence .
+  ?statement dcterms:date ?date ; ekg:delegation ?delegation ; ekg:speaker ?speaker .
+  ?delegation rdfs:label ?delegationLabel . ?speaker foaf:name ?speakerName .
+"""
+
+
+@dataclass
+class Chunk:
+    """A piece of a statement's text: plain, or a sentence that claims are anchored to."""
+
+    text: str
+    sentence: str | None = None
+    claims: list[dict[str, str]] = field(default_factory=list)
+
+
+def statement_view(res: Resources, iri: str) -> dict[str, Any]:
+    term = iri_term(iri)
+    meta = res.select(f"""
+        SELECT ?date ?speaker ?speakerName ?delegation ?delegationLabel ?meeting ?meetingLabel
+               ?post ?postLabel ?doc ?text ?sha ?source ?symbol ?label WHERE {{
+          {term} dcterms:date ?date ; ekg:speaker ?speaker ; ekg:delegation ?delegation ;
+                 ekg:atMeeting ?meeting ; prov:wasDerivedFrom ?doc ; rdfs:label ?label .
+          ?speaker foaf:name ?speakerName . ?delegation rdfs:label ?delegationLabel .
+          ?meeting rdfs:label ?meetingLabel .
+          ?doc schema:text ?text ; ekg:sha256 ?sha .
+          OPTIONAL {{ {term} dcterms:source ?source }}
+          OPTIONAL {{ {term} ekg:documentSymbol ?symbol }}
+          OPTIONAL {{ {term} ekg:inCapacityOf ?post . ?post rdfs:label ?postLabel }}
+        }} LIMIT 1""")
+    if not meta:
+        return {}
+    info = meta[0]
+    segments = res.select(f"""
+        SELECT ?segment ?sentence ?start ?end WHERE {{
+          ?segment oa:hasSource ?doc ; ekg:segmentId ?sentence ; oa:hasSelector ?pos .
+          ?pos oa:start ?start ; oa:end ?end .
+          FILTER (?doc = {iri_term(info["doc"])})
+        }} ORDER BY ?start""")
+    claims = res.select(f"""
+        SELECT ?claim ?type ?sentence ?span WHERE {{
+          ?claim ekg:statedIn {term} ; a ?type ; ekg:anchor/ekg:segmentId ?sentence .
+          FILTER (?type != ekg:Claim)
+          OPTIONAL {{ ?claim ekg:anchorSpan/oa:exact ?span }}
+        }}""")
+    by_sentence: dict[str, list[dict[str, str]]] = defaultdict(list)
+    by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in claims:
+        kind = CLAIM_KINDS.get(row["type"])
+        if kind is None:
+            continue
+        entry = {"iri": row["claim"], "kind": _kind_label(kind), "sentence": row["sentence"],
+                 "span": row.get("span") or ""}
+        by_sentence[row["sentence"]].append(entry)
+        by_kind[kind].append(entry)
+    text = info["text"]
+    chunks: list[Chunk] = []
+    cursor = 0
+    for seg in segments:
+        start, end = int(seg["start"]), int(seg["end"])
+        if start < cursor or end > len(text):
+            continue
+        if start > cursor:
+            chunks.append(Chunk(text[cursor:start]))
+        chunks.append(Chunk(text[start:end], seg["sentence"],
+                            sorted(by_sentence.get(seg["sentence"], []), key=lambda c: c["kind"])))
+        cursor = end
+    chunks.append(Chunk(text[cursor:]))
+    groups = [(_kind_label(k), sorted(by_kind[k], key=lambda c: _sentence_key(c["sentence"])))
+              for k in KIND_ORDER if by_kind.get(k)]
+    highlighted = {c.sentence for c in chunks if c.sentence and c.claims}
+    return {"info": info, "chunks": chunks, "groups": groups, "claim_count": len(claims),
+            "highlighted": highlighted}
+
+
+def _sentence_key(sentence: str) -> tuple[int, int]:
+    para, sent = sentence.split(".")
+    return int(para[1:]), int(sent[1:])
+
+
+def _kind_label(kind: str) -> str:
+    words = {"ReportedSpeechClaim": "reported speech", "SelfReportClaim": "self-report"}
+    return words.get(kind, kind.removesuffix("Claim").lower())
+
+
+def event_view(res: Resources, iri: str) -> dict[str, Any]:
+    term = iri_term(iri)
+    info = res.select(f"""
+        SELECT ?label ?note ?earliest ?latest WHERE {{
+          {term} rdfs:label ?label .
+          OPTIONAL {{ {term} skos:note ?note }}
+          OPTIONAL {{ {term} sem:hasEarliestBeginTimeStamp ?earliest }}
+          OPTIONAL {{ {term} sem:hasLatestEndTimeStamp ?latest }}
+        }} LIMIT 1""")
+    alt = [r["alt"] for r in res.select(f"SELECT ?alt WHERE {{ {term} skos:altLabel ?alt }}")]
+    parents = res.select(f"""
+        SELECT ?parent ?label (COUNT(?mid) AS ?depth) WHERE {{
+          {term} sem:subEventOf+ ?parent . ?parent rdfs:label ?label .
+          OPTIONAL {{ ?parent sem:subEventOf+ ?mid }}
+        }} GROUP BY ?parent ?label ORDER BY ?depth""")
+    children = res.select(f"""
+        SELECT ?child ?label WHERE {{ ?child sem:subEventOf {term} ; rdfs:label ?label }}
+        ORDER BY ?label""")
+    figures = res.select(f"""
+        SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
+               ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
+               ?speaker ?speakerName ?event ?eventLabel WHERE {{
+          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?claim ekg:about ?event .
+          {FIGURE_COLUMNS}
+        }} ORDER BY ?measureLabel STR(?date) ?delegationLabel ?stated LIMIT 1000""")
+    characterisations = res.select(f"""
+        SELECT ?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
+               ?speakerName ?eventLabel WHERE {{
+          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
+                 ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement ;
+                 ekg:anchor/ekg:segmentId ?sentence .
+          OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
+          OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
+          ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+        }} ORDER BY STR(?date) ?delegationLabel ?categoryLabel LIMIT 1000""")
+    attributions = res.select(f"""
+        SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
+               ?delegationLabel ?speakerName ?eventLabel WHERE {{
+          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:responsibleAgent ?agent ;
+                 ekg:responsibilityRole/skos:prefLabel ?role ; ekg:statedIn ?statement ;
+                 ekg:anchor/ekg:segmentId ?sentence .
+          ?agent rdfs:label ?agentLabel .
+          OPTIONAL {{ ?claim ekg:agentNamedAs ?namedAs }}
+          ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+        }} ORDER BY STR(?date) ?delegationLabel LIMIT 1000""")
+    return {"info": info[0] if info else {"label": res.curie(iri)}, "alt": sorted(alt),
+            "parents": parents, "children": children, "figures": figures,
+            "charts": figure_charts(figures), "characterisations": characterisations,
+            "attributions": attributions}
+
+
+def actor_view(res: Resources, iri: str) -> dict[str, Any]:
+    term = iri_term(iri)
+    statements = res.select(f"""
+        SELECT ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
+               (COUNT(DISTINCT ?claim) AS ?claims) WHERE {{
+          {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
+          ?statement a ekg:Statement ; rdfs:label ?label ; dcterms:date ?date ;
+                     ekg:atMeeting/rdfs:label ?meetingLabel ; ekg:speaker/foaf:name ?speakerName ;
+                     ekg:delegation/rdfs:label ?delegationLabel .
+          OPTIONAL {{ ?claim ekg:statedIn ?statement }}
+        }} GROUP BY ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
+        ORDER BY STR(?date)""")
+    figures = res.select(f"""
+        SELECT ?claim ?figure ?stated ?measureLabel ?populationLabel ?qualifierLabel ?value ?min
+               ?max ?sentence ?statement ?date ?delegationLabel ?speakerName ?eventLabel WHERE {{
+          {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
+          ?claim ekg:about ?event . ?event rdfs:label ?eventLabel .
+          {FIGURE_COLUMNS}
+        }} ORDER BY STR(?date) ?measureLabel ?stated LIMIT 1000""")
+    return {"statements": statements, "figures": figures}
+
+
+def claim_view(res: Resources, iri: str) -> dict[str, Any]:
+    term = iri_term(iri)
+    rows = res.select(f"""
+        SELECT ?type ?statement ?statementLabel ?date ?delegationLabel ?speakerName ?segment
+               ?sentence ?quote ?start ?end ?span ?spanStart WHERE {{
+          {term} a ?type ; ekg:statedIn ?statement ; ekg:anchor ?segment .
+          FILTER (?type != ekg:Claim)
+          ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
+                     ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+          ?segment ekg:segmentId ?sentence ; oa:hasSelector ?q , ?p .
+          ?q oa:exact ?quote . ?p oa:start ?start ; oa:end ?end .
+          OPTIONAL {{ {term} ekg:anchorSpan ?s . ?s oa:exact ?span ; oa:start ?spanStart }}
+        }}""")
+    rows = [r for r in rows if r["type"] in CLAIM_KINDS]
+    if not rows:
+        return {}
+    first = rows[0]
+    quote = first["quote"]
+    parts = [quote]
+    if first.get("span") and first.get("spanStart") is not None:
+        at = int(first["spanStart"]) - int(first["start"])
+        if 0 <= at and quote[at:at + len(first["span"])] == first["span"]:
+            parts = [quote[:at], quote[at:at + len(first["span"])], quote[at + len(first["span"]):]]
+    figures = res.select(f"""
+        SELECT ?figure ?stated ?qualifierLabel ?value ?min ?max ?measureLabel ?populationLabel
+        WHERE {{
+          {term} ekg:figure ?figure .
+          ?figure ekg:statedText ?stated ; ekg:approximation/skos:prefLabel ?qualifierLabel ;
+                  ekg:measure/skos:prefLabel ?measureLabel ;
+                  ekg:population/skos:prefLabel ?populationLabel .
+          OPTIONAL {{ ?figure schema:value ?value }} OPTIONAL {{ ?figure schema:minValue ?min }}
+          OPTIONAL {{ ?figure schema:maxValue ?max }}
+        }} ORDER BY ?stated""")
+    return {"info": first, "kind": _kind_label(CLAIM_KINDS[first["type"]]),
+            "sentences": sorted({r["sentence"] for r in rows}, key=_sentence_key),
+            "quote_parts": parts, "figures": figures}
+
+
+def figure_view(res: Resources, iri: str) -> dict[str, Any]:
+    term = iri_term(iri)
+    rows = res.select(f"""
+        SELECT ?claim ?stated ?qualifierLabel ?value ?min ?max ?ruleLabel ?measureLabel
+               ?populationLabel ?affiliationLabel ?whole ?wholeStated ?statement ?statementLabel
+               ?date ?delegationLabel ?speakerName ?quote ?sentence ?event ?eventLabel WHERE {{
+          ?claim ekg:figure {term} ; ekg:statedIn ?statement ; ekg:anchor ?segment .
+          {term} ekg:statedText ?stated ; ekg:approximation/skos:prefLabel ?qualifierLabel ;
+                 ekg:measure/skos:prefLabel ?measureLabel ;
+                 ekg:population/skos:prefLabel ?populationLabel .
+          OPTIONAL {{ {term} schema:value ?value }} OPTIONAL {{ {term} schema:minValue ?min }}
+          OPTIONAL {{ {term} schema:maxValue ?max }}
+          OPTIONAL {{ {term} ekg:boundsRule/skos:prefLabel ?ruleLabel }}
+          OPTIONAL {{ {term} ekg:populationAffiliation/rdfs:label ?affiliationLabel }}
+          OPTIONAL {{ {term} ekg:partOf ?whole . ?whole ekg:statedText ?wholeStated }}
+          OPTIONAL {{ ?claim ekg:about ?event . ?event rdfs:label ?eventLabel }}
+          ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
+                     ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+          ?segment ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
+        }} LIMIT 1""")
+    parts = res.select(f"""
+        SELECT ?part ?stated WHERE {{ ?part ekg:partOf {term} ; ekg:statedText ?stated }}
+        ORDER BY ?stated""")
+    return {"info": rows[0], "parts": parts} if rows else {}
+
+
+def home_view(res: Resources) -> dict[str, Any]:
+    latest = res.select("""
+        SELECT ?statement ?label ?date ?delegationLabel ?speakerName WHERE {
+          ?statement a ekg:Statement ; rdfs:label ?label ; dcterms:date ?date ;
+                     ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+        } ORDER BY DESC(STR(?date)) ?delegationLabel LIMIT 10""")
+    events = res.select("""
+        SELECT ?event ?label (COUNT(DISTINCT ?claim) AS ?claims) WHERE {
+          ?event a ekg:EventReference ; rdfs:label ?label .
+          ?claim ekg:about ?event .
+        } GROUP BY ?event ?label ORDER BY DESC(?claims) ?label LIMIT 10""")
+    return {"counts": res.counts(), "latest": latest, "events": events}
+
+
+def search_view(res: Resources, text: str) -> dict[str, Any]:
+    from kg.queries import MAX_STRING
+
+    needle = text.strip()[:MAX_STRING]
+    if not needle:
+        return {"labels": [], "quotes": []}
+    literal = _string_literal(needle)
+    labels = res.select(f"""
+        SELECT DISTINCT ?x ?label ?type WHERE {{
+          ?x rdfs:label|skos:prefLabel|skos:altLabel|foaf:name ?label .
+          FILTER (CONTAINS(LCASE(STR(?label)), LCASE({literal})))
+          OPTIONAL {{ ?x a ?type }}
+        }} ORDER BY STRLEN(STR(?label)) ?label LIMIT 50""")
+    quotes = res.select(f"""
+        SELECT DISTINCT ?segment ?sentence ?quote ?statement ?statementLabel WHERE {{
+          ?segment a ekg:Segment ; ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
+          FILTER (CONTAINS(LCASE(?quote), LCASE({literal})))
+          ?claim ekg:anchor ?segment ; ekg:statedIn ?statement .
+          ?statement rdfs:label ?statementLabel .
+        }} ORDER BY ?statementLabel ?sentence LIMIT 50""")
+    seen: dict[str, dict[str, str]] = {}
+    for row in labels:
+        seen.setdefault(row["x"], row)
+    return {"labels": list(seen.values()), "quotes": quotes}
+
+
+def _string_literal(text: str) -> str:
+    import pyoxigraph as ox
+
+    return str(ox.Literal(text))  # pyoxigraph escapes it as an N-Triples literal
+
+
+def figure_charts(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per measure, each figure's interval on a log scale, for an SVG range chart."""
+    by_measure: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in figures:
+        if row.get("min") is None and row.get("max") is None:
+            continue
+        by_measure[row["measureLabel"]].append(row)
+    charts = []
+    for measure, rows in sorted(by_measure.items()):
+        numbers = [v for r in rows for v in (r.get("min"), r.get("max"), r.get("value"))
+                   if isinstance(v, int) and v > 0]
+        if not numbers:
+            continue
+        low = 10 ** math.floor(math.log10(min(numbers)))
+        high = 10 ** math.ceil(math.log10(max(numbers) * 1.0001))
+        if high <= low:
+            high = low * 10
+
+        def x(value: int | None, default: float, low: int = low, high: int = high) -> float:
+            if value is None or value <= 0:
+                return default
+            return 200 + 560 * (math.log10(max(value, low)) - math.log10(low)) / (
+                math.log10(high) - math.log10(low))
+
+        bars = []
+        for index, row in enumerate(rows):
+            x1 = x(row.get("min"), 200.0)
+            x2 = x(row.get("max"), 760.0)
+            bars.append({"y": 30 + index * 26, "x1": x1, "x2": max(x2, x1 + 3),
+                         "open": row.get("max") is None, "row": row,
+                         "label": f"{row['delegationLabel']}, {row['date']}"})
+        ticks = []
+        value = low
+        while value <= high:
+            ticks.append({"x": x(value, 200.0), "label": f"{value:,}"})
+            value *= 10
+        charts.append({"measure": measure, "bars": bars, "ticks": ticks,
+                       "height": 50 + 26 * len(rows)})
+    return charts

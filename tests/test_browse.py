@@ -1,0 +1,279 @@
+"""Browse pages and linked data: every IRI dereferences; pages show real content, escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pyoxigraph as ox
+import pytest
+from conftest import FIRST, make_app
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+BASE = "https://w3id.org/ekg/"
+STATEMENT = f"/id/statement/{FIRST}"
+
+
+def page(client, url: str) -> str:
+    r = client.get(url, headers=HTML)
+    assert r.status_code == 200, (url, r.get_data(as_text=True)[:500])
+    assert r.mimetype == "text/html"
+    return r.get_data(as_text=True)
+
+
+def store_description(app, iri: str) -> Graph:
+    store = app.extensions["kg"].store
+    triples = store.query(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
+    return Graph().parse(data=ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES),
+                         format="nt")
+
+
+def test_home_page_has_the_corpus_at_a_glance(client):
+    html = page(client, "/")
+    assert "Latest statements" in html and "Events with the most claims" in html
+    assert f'href="{STATEMENT}"' in html
+    assert 'role="search"' in html and 'href="/.well-known/void"' in html
+    for target in ("/queries", "/sparql", "/ontology", "/downloads"):
+        assert f'href="{target}"' in html
+
+
+def test_statement_page_highlights_every_claimed_sentence(client, built):
+    html = page(client, STATEMENT)
+    statement = next(s for s in built.statements if s.statement_id == FIRST)
+    anchored = {str(o).rsplit(".", 2)[-2] + "." + str(o).rsplit(".", 1)[-1]
+                for o in statement.graph.objects(None, ox_ekg("anchor"))}
+    marked = set(re.findall(r'<mark id="(p\d+\.s\d+)" class="claimed"', html))
+    assert marked == anchored and len(marked) == 19
+    assert "Yashar Aliyev" in html and "Azerbaijan" in html and "2021-05-25" in html
+    assert "Security Council open debate" in html
+    assert "Figure (13)" in html and "Characterisation (15)" in html
+    assert f'href="/id/claim/{FIRST}.khojaly-figure"' in html
+
+
+def ox_ekg(local: str):
+    from kg.namespaces import EKG
+
+    return EKG[local]
+
+
+def test_khojaly_event_page_lists_figures_side_by_side(client):
+    html = page(client, "/id/event/khojaly-1992-02")
+    assert "Khojaly killings (February 1992)" in html
+    row = re.search(r"<tr>.*?hundreds of Azerbaijani civilians.*?</tr>", html, re.S).group(0)
+    assert "Azerbaijan" in row and "Yashar Aliyev" in row and "2021-05-25" in row
+    assert f'href="{STATEMENT}#p11.s1"' in row
+    assert "100 – 999" in row
+    assert "According to <strong>Azerbaijan</strong>" in html  # characterisations, attributed
+    assert "genocide" in html and "as perpetrator" in html
+    assert '<svg role="img"' in html  # the chart, with the table as its text alternative
+
+
+def test_event_page_shows_the_hierarchy(client):
+    html = page(client, "/id/event/khojaly-1992-02")
+    assert 'href="/id/event/nk-war-1988-1994"' in html and 'href="/id/event/nk-conflict"' in html
+    parent = page(client, "/id/event/nk-conflict")
+    assert "Sub-events" in parent and 'href="/id/event/nk-war-1988-1994"' in parent
+
+
+def test_delegation_and_speaker_pages(client):
+    for url in ("/id/state/AZE", "/id/person/yashar-aliyev"):
+        html = page(client, url)
+        assert f'href="{STATEMENT}"' in html
+        assert "about 4000 citizens of Azerbaijan" in html
+
+
+def test_claim_and_figure_pages_link_up_and_down(client):
+    claim = page(client, f"/id/claim/{FIRST}.missing-figures")
+    assert "<blockquote" in claim and "including 719 civilians" in claim
+    assert f'href="{STATEMENT}"' in claim and f"/id/figure/{FIRST}.missing-figures.f2" in claim
+    figure = page(client, f"/id/figure/{FIRST}.missing-figures.f2")
+    assert "“719 civilians”" in figure and "Part of" in figure
+    assert f'href="/id/figure/{FIRST}.missing-figures.f1"' in figure
+    whole = page(client, f"/id/figure/{FIRST}.missing-figures.f1")
+    assert "Includes" in whole and "3,600 – 4,400" in whole
+
+
+def test_generic_page_groups_properties_and_incoming_links(client):
+    html = page(client, "/id/meeting/unsc-2021-05-25-poc")
+    assert "Properties" in html and "Links to this resource" in html
+    assert "at meeting" in html.lower()
+    listing = page(client, "/id/meeting/unsc-2021-05-25-poc?incoming=https%3A%2F%2Fw3id.org"
+                           "%2Fekg%2Font%23atMeeting")
+    assert f'href="{STATEMENT}"' in listing.split('id="incoming"')[1]
+
+
+def test_concepts_and_ontology_terms_dereference(client):
+    assert "killed" in page(client, "/vocab/measure/killed")
+    assert "Claim" in page(client, "/resource?iri=https%3A%2F%2Fw3id.org%2Fekg%2Font%23Claim")
+
+
+def test_unknown_iris_are_404_pages(client):
+    r = client.get("/id/event/no-such-event", headers=HTML)
+    assert r.status_code == 404 and r.mimetype == "text/html"
+    assert b"nothing is known about" in r.data
+    assert client.get("/id/event/no-such-event.ttl").status_code == 404
+
+
+@pytest.mark.parametrize("iri", [
+    f"{BASE}id/event/khojaly-1992-02",
+    f"{BASE}id/statement/{FIRST}",
+    f"{BASE}id/figure/{FIRST}.missing-figures.f2",
+    f"{BASE}id/state/AZE",
+])
+@pytest.mark.parametrize(("accept", "fmt"), [
+    ("text/turtle", "turtle"), ("application/n-triples", "nt"),
+    ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml"),
+])
+def test_rdf_by_content_negotiation_matches_the_store(app, client, iri, accept, fmt):
+    r = client.get(iri[len(BASE) - 1:], headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == accept
+    assert "Accept" in r.headers["Vary"]
+    assert isomorphic(Graph().parse(data=r.data, format=fmt), store_description(app, iri))
+
+
+@pytest.mark.parametrize(("suffix", "media"), [
+    ("ttl", "text/turtle"), ("nt", "application/n-triples"), ("jsonld", "application/ld+json"),
+    ("rdf", "application/rdf+xml"),
+])
+def test_suffixes_pick_a_format(client, suffix, media):
+    r = client.get(f"/id/event/khojaly-1992-02.{suffix}")
+    assert r.status_code == 200 and r.mimetype == media
+    # IRIs whose local names contain dots are not mistaken for suffixes
+    assert client.get(f"/id/figure/{FIRST}.missing-figures.f2", headers=HTML).status_code == 200
+
+
+class _Scripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.jsonld: list[str] = []
+        self.alternates: list[str] = []
+        self._in = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("type") == "application/ld+json":
+            self._in = True
+        if tag == "link" and attrs.get("rel") == "alternate":
+            self.alternates.append(attrs.get("type", ""))
+
+    def handle_endtag(self, tag):
+        self._in = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.jsonld.append(data)
+
+
+def test_html_advertises_its_rdf_twins_and_embeds_json_ld(app, client):
+    r = client.get("/id/event/khojaly-1992-02", headers=HTML)
+    parser = _Scripts()
+    parser.feed(r.get_data(as_text=True))
+    assert set(parser.alternates) >= {"text/turtle", "application/ld+json",
+                                      "application/n-triples"}
+    embedded = Graph().parse(data=parser.jsonld[0], format="json-ld")
+    assert isomorphic(embedded, store_description(app, f"{BASE}id/event/khojaly-1992-02"))
+    assert 'rel="alternate"' in r.headers["Link"]
+
+
+def test_search_over_labels_and_quotes(client):
+    html = page(client, "/search?q=khojaly")
+    assert 'href="/id/event/khojaly-1992-02"' in html
+    assert f'href="{STATEMENT}#p11.s1"' in html
+    assert "No names match" in page(client, "/search?q=zzzzqqq")
+    assert client.get("/search?q=" + "x" * 600, headers=HTML).status_code == 400
+
+
+def test_labels_with_markup_are_shown_as_text(built_file):
+    app = make_app(built_file)
+    store = app.extensions["kg"].store
+    store.update(
+        'PREFIX ekg: <https://w3id.org/ekg/ont#> '
+        'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> '
+        'INSERT DATA { GRAPH <https://w3id.org/ekg/graph/reference> { '
+        '<https://w3id.org/ekg/id/event/xss> a ekg:EventReference ; '
+        'rdfs:label "<script>alert(\'xss\')</script> event" . '
+        '<https://w3id.org/ekg/id/event/khojaly-1992-02> '
+        'rdfs:comment "<img src=x onerror=alert(1)>" } }')
+    client = app.test_client()
+    for url in ("/id/event/xss", "/search?q=script", "/id/event/khojaly-1992-02"):
+        html = page(client, url)
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert" in html or "&lt;img src=x" in html
+    app.extensions["kg"].close()
+
+
+# -- downloads and dataset description -------------------------------------------------------
+
+def test_dumps_parse_and_hold_every_named_graph(app, client):
+    graphs = set(app.extensions["kg"].store.graph_names())
+    for name, fmt in (("kg.nq", "nquads"), ("kg.trig", "trig")):
+        r = client.get(f"/downloads/{name}")
+        assert r.status_code == 200 and r.is_streamed
+        ds = Dataset()
+        ds.parse(data=r.data, format=fmt)
+        assert {str(g.identifier) for g in ds.graphs() if len(g)} == graphs
+    union = Graph().parse(data=client.get("/downloads/kg.ttl").data, format="turtle")
+    count = app.extensions["kg"].store.select(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    )[0]["n"]
+    assert len(union) == count
+    jsonld = json.loads(client.get("/downloads/kg.jsonld").data)
+    assert {g["@id"] for g in jsonld} == graphs
+    ds = Dataset()
+    ds.parse(data=client.get("/downloads/kg.jsonld").data, format="json-ld")
+    assert {str(g.identifier) for g in ds.graphs() if len(g)} == graphs
+
+
+def test_one_statement_graph_on_its_own(app, client):
+    r = client.get(f"/graph/statement/{FIRST}.ttl")
+    graph = Graph().parse(data=r.data, format="turtle")
+    store = app.extensions["kg"].store
+    n = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{BASE}graph/statement/{FIRST}> "
+                     "{ ?s ?p ?o } }")[0]["n"]
+    assert len(graph) == n
+    assert "triples" in page(client, f"/graph/statement/{FIRST}")
+    assert client.get("/graph/statement/nope.ttl").status_code == 404
+
+
+def test_void_counts_match_the_store(app, client):
+    r = client.get("/.well-known/void")
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    void = Graph().parse(data=r.data, format="turtle")
+    store = app.extensions["kg"].store
+    counts = {row["g"]: row["n"] for row in store.select(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    rows = void.query("""
+        PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?subset ?n WHERE { ?d void:subset ?subset . ?subset void:triples ?n }""")
+    assert {str(r.subset): int(r.n) for r in rows} == counts
+    total = void.query("""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?n WHERE { ?d a void:Dataset ; void:sparqlEndpoint ?e ; void:triples ?n }""")
+    assert [int(r.n) for r in total] == [sum(counts.values())]
+    text = r.get_data(as_text=True)
+    assert "creativecommons.org/licenses/by/4.0" in text and "/downloads/kg.nq" in text
+    assert "void:exampleResource" in text
+
+
+def test_ontology_and_shapes_pages_and_downloads(client):
+    html = page(client, "/ontology")
+    assert "Figure claim" in html or "figure claim" in html.lower()
+    assert "more than" in html and "1123" in html  # qualifier concept, CAMEO notation
+    turtle = Graph().parse(data=client.get("/ontology.ttl").data, format="turtle")
+    assert len(turtle) > 1000
+    shapes = page(client, "/shapes")
+    assert "NoFactsOnReferenceShape" in shapes and "Reference node carries a figure" in shapes
+    assert len(Graph().parse(data=client.get("/shapes.ttl").data, format="turtle")) > 100
+    downloads = page(client, "/downloads")
+    assert "/downloads/kg.trig" in downloads and f"/graph/statement/{FIRST}.ttl" in downloads
+
+
+def test_pages_are_accessible_html(client):
+    for url in ("/", STATEMENT, "/id/event/khojaly-1992-02", "/queries", "/ontology"):
+        html = page(client, url)
+        assert '<html lang="en">' in html and "<main>" in html and "<h1>" in html
+        assert html.count("<h1>") == 1
+        for svg in re.findall(r"<svg[^>]*>", html):
+            assert 'role="img"' in svg and "aria-labelledby" in svg
