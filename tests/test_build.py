@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -54,7 +55,7 @@ def test_cli_build_writes_nquads_and_trig(tmp_path):
     for name in ("out.nq", "out.trig"):
         result = runner.invoke(main, ["--home", str(ROOT), "build", "-o", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
-        assert "built 1 statement(s)" in result.output or "statement(s)" in result.output
+        assert re.search(r"built \d+ statement\(s\)", result.output)
         assert (tmp_path / name).stat().st_size > 10_000
     bad = runner.invoke(main, ["--home", str(ROOT), "build", "-o", str(tmp_path / "out.xml")])
     assert bad.exit_code == 2 and "unknown output format" in bad.stderr

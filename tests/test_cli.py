@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ def test_python_dash_m_kg_runs_the_same_command(tmp_path):
     argv = [sys.executable, "-m", "kg", "--home", str(ROOT), "build", "-o", str(out)]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert out.exists() and "built 1 statement(s)" in proc.stdout
+    assert out.exists() and re.search(r"built \d+ statement\(s\)", proc.stdout)
 
 
 def test_a_folder_without_content_is_refused(tmp_path):
