@@ -49,9 +49,9 @@ def test_a_figure_on_the_khojaly_reference_event_fails(home):
 
 
 def test_a_statement_graph_cannot_put_a_figure_on_a_reference_event(home, built, settings):
-    graph = built.statements[0].graph
+    graph = next(s for s in built.statements if s.statement_id == FIRST).graph
     khojaly = settings.iris.mint("ev", "khojaly-1992-02")
-    figure = next(graph.objects(None, settings.iris.prefixes and _ekg("figure")))
+    figure = next(graph.objects(None, _ekg("figure")))
     polluted = type(graph)()
     for triple in graph:
         polluted.add(triple)
