@@ -98,6 +98,7 @@ def _virtuoso_ini(template: Path, folder: Path, sql_port: int, http_port: int,
         "ThreadsPerQuery": "2",
         "NumberOfBuffers": "10000",
         "MaxDirtyBuffers": "6000",
+        "MaxSortedTopRows": str(max_rows),  # deepest ORDER BY ... OFFSET/LIMIT page
     })
     ini["HTTPServer"]["ServerPort"] = f"127.0.0.1:{http_port}"
     ini["URIQA"]["DefaultHost"] = f"127.0.0.1:{http_port}"

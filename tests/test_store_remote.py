@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,14 +92,14 @@ def _remote_for(name: str, server: VirtuosoServer | OxigraphServer) -> RemoteSto
 
 
 @pytest.fixture(scope="module", params=["virtuoso", "oxigraph"])
-def remote(request: pytest.FixtureRequest, built_file: Path) -> Iterator[Remote]:
+def remote(request: pytest.FixtureRequest, built_file: Path) -> Remote:
     """Each server loaded with the shipped graph by replace_all (which drops a stale graph)."""
     server = request.getfixturevalue("virtuoso" if request.param == "virtuoso"
                                      else "oxigraph_server")
     store = _remote_for(request.param, server)
     store.update(f"INSERT DATA {{ GRAPH <{SCRATCH}-stale> {{ <urn:a> <urn:b> <urn:c> }} }}")
     store.replace_all(built_file)
-    yield Remote(request.param, store, server)
+    return Remote(request.param, store, server)
 
 
 @pytest.fixture(scope="module")
@@ -151,13 +152,15 @@ def test_select_same_rows_as_embedded(remote: Remote, reference: ox.Store, name:
     expected = _rows(reference.query(sparql, use_default_graph_as_union=True))
     got = _rows(remote.store.query(sparql))
     assert expected, "the query must find something in the shipped graph"
-    assert len(got) == len(expected)
-    assert set(got) == set(expected)
+    assert Counter(got) == Counter(expected)
 
 
-def test_fifteen_figures_with_integer_bounds(remote: Remote) -> None:
-    rows = remote.store.select(PREFIXES + SELECTS["figures with bounds"])
-    assert len(rows) == 15
+def test_figures_with_integer_bounds(remote: Remote, reference: ox.Store) -> None:
+    """The shipped graph's figures (15 when this was written), bounds as Python ints."""
+    sparql = PREFIXES + SELECTS["figures with bounds"]
+    rows = remote.store.select(sparql)
+    assert len(rows) == len(list(reference.query(sparql, use_default_graph_as_union=True)))
+    assert len(rows) >= 15
     bounded = [row for row in rows if row["min"] is not None]
     assert bounded and all(isinstance(row["min"], int) for row in bounded)
 

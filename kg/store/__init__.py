@@ -17,7 +17,8 @@ _REMOTE_OPTIONS = frozenset(
 
 def open_store(spec: str, home: Path, read_only: bool = False,
                options: Mapping[str, str] | None = None) -> Store:
-    """Open the store named by ``spec``: ``oxigraph:PATH`` (relative to ``home``) or ``memory:``."""
+    """Open the store named by ``spec``: ``oxigraph:PATH`` (relative to ``home``), ``memory:``
+    or ``sparql:QUERY_URL`` (a remote server, further settings in ``options``)."""
     kind, _, rest = spec.partition(":")
     if kind == "oxigraph":
         path = Path(rest).expanduser()
