@@ -291,10 +291,9 @@ def with_values(text: str, terms: Mapping[str, ox.NamedNode | ox.Literal]) -> st
     at = where_body_start(text)
     if at is None:
         raise ValueError("the query has no WHERE group to bind parameters in")
-    names = sorted(terms)
-    block = (f"\n  VALUES ({' '.join('?' + n for n in names)}) "
-             f"{{ ({' '.join(str(terms[n]) for n in names)}) }}\n")
-    return text[:at] + block + text[at:]
+    # One VALUES block per variable: Virtuoso 7.2 fails on multi-variable VALUES here.
+    block = "".join(f"\n  VALUES ?{name} {{ {terms[name]} }}" for name in sorted(terms))
+    return text[:at] + block + "\n" + text[at:]
 
 
 def paginate(text: str, page: int, size: int) -> str:

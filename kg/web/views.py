@@ -113,9 +113,9 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
     alt = [r["alt"] for r in res.select(f"SELECT ?alt WHERE {{ {term} skos:altLabel ?alt }}")]
     parents = res.select(f"""
         SELECT ?parent ?label (COUNT(?mid) AS ?depth) WHERE {{
-          {term} sem:subEventOf+ ?parent . ?parent rdfs:label ?label .
-          OPTIONAL {{ ?parent sem:subEventOf+ ?mid }}
-        }} GROUP BY ?parent ?label ORDER BY ?depth""")
+          {term} ekg:withinEvent ?parent . FILTER (?parent != {term})
+          ?parent rdfs:label ?label ; ekg:withinEvent ?mid .
+        }} GROUP BY ?parent ?label ORDER BY DESC(?depth)""")
     children = res.select(f"""
         SELECT ?child ?label WHERE {{ ?child sem:subEventOf {term} ; rdfs:label ?label }}
         ORDER BY ?label""")
@@ -123,14 +123,14 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
         SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
                ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
                ?speaker ?speakerName ?event ?eventLabel WHERE {{
-          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
           ?claim ekg:about ?event .
           {FIGURE_COLUMNS}
         }} ORDER BY ?measureLabel STR(?date) ?delegationLabel ?stated LIMIT 1000""")
     characterisations = res.select(f"""
         SELECT ?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
                ?speakerName ?eventLabel WHERE {{
-          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
           ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
                  ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement ;
                  ekg:anchor/ekg:segmentId ?sentence .
@@ -142,7 +142,7 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
     attributions = res.select(f"""
         SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
                ?delegationLabel ?speakerName ?eventLabel WHERE {{
-          ?event sem:subEventOf* {term} ; rdfs:label ?eventLabel .
+          ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
           ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:responsibleAgent ?agent ;
                  ekg:responsibilityRole/skos:prefLabel ?role ; ekg:statedIn ?statement ;
                  ekg:anchor/ekg:segmentId ?sentence .
