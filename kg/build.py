@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib.namespace import RDF
 from rdflib.compare import to_canonical_graph
+from rdflib.namespace import RDF
 
 from kg.annotations import BuiltStatement, annotation_files, build_statement
 from kg.config import Settings
