@@ -1,12 +1,14 @@
 """SHACL validation, one statement at a time.
 
 pyshacl validates each named graph of a Dataset on its own, so links from a
-statement graph to reference nodes would fail ``sh:class``. Each statement graph
-is therefore merged with the reference graph and with the ontology and
-vocabularies into one plain graph (pyshacl's ``ont_graph`` only brings in class
-definitions, not the ``skos:inScheme`` of concepts that the shapes check). The
-reference graph is also checked on its own, once, and its findings are not
-repeated for every statement.
+statement graph to reference nodes would fail ``sh:class``. The reference graph
+is checked once, in full, with the ontology and vocabularies. Each statement
+graph is then checked merged with a small context (the class hierarchy, the
+concepts' schemes and types, and the types of the reference nodes: all that its
+``sh:class`` and concept checks need), with pyshacl's focus limited to the
+statement's own subjects, so checking one statement costs the same however large
+the reference data is. pyshacl's ``ont_graph`` is not used: it brings in class
+definitions only, not the ``skos:inScheme`` of concepts that the shapes check.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg.namespaces import IRIs
 from kg.reference import parse_turtle_files
@@ -102,12 +104,15 @@ class Validator:
             merged.add(triple)
         return self._check(merged, unit)
 
-    def _check(self, data: Graph, unit: str) -> list[Finding]:
+    def _check(self, data: Graph, unit: str, focus: set | None = None) -> list[Finding]:
+        if focus is not None and not focus:
+            return []
         conforms, results, _ = shacl_validate(
             data,
             shacl_graph=_copy(self.shapes),  # pyshacl may add to the shapes graph it is given
             inference="none",
             allow_warnings=True,
+            focus_nodes=focus,
         )
         findings = []
         # Top-level results only: sh:detail holds nested results of sh:node checks.
@@ -139,13 +144,37 @@ class Validator:
             base.add(triple)
         findings = self._check(base, "reference")
         seen = {(f.focus, f.path, f.message) for f in findings}
+        context = self.context(reference)
         units = 1
         for statement_id, graph in statements:
             units += 1
-            merged = _copy(base)
-            for triple in graph:
-                merged.add(triple)
-            for finding in self._check(merged, statement_id):
+            for finding in self.check_statement(graph, statement_id, context, reference):
                 if (finding.focus, finding.path, finding.message) not in seen:
                     findings.append(finding)
         return Report(findings, units)
+
+    def context(self, reference: Graph) -> Graph:
+        """What statement checks need from the ontology and reference data (see above)."""
+        context = Graph()
+        for s, p, o in self.ontology:
+            if p in (RDFS.subClassOf, SKOS.inScheme, RDF.type):
+                context.add((s, p, o))
+        for triple in reference.triples((None, RDF.type, None)):
+            context.add(triple)
+        return context
+
+    def check_statement(self, graph: Graph, unit: str, context: Graph,
+                        reference: Graph | None = None) -> list[Finding]:
+        """Validate one statement graph against the shapes, with the given context.
+
+        A reference node the statement graph says something about is checked too, with its
+        whole description from ``reference``."""
+        merged = _copy(context)
+        for triple in graph:
+            merged.add(triple)
+        focus = {s for s in graph.subjects() if isinstance(s, URIRef)}
+        if reference is not None:
+            for node in focus:
+                for triple in reference.triples((node, None, None)):
+                    merged.add(triple)
+        return self._check(merged, unit, focus)
