@@ -116,7 +116,7 @@ def _answer(query: SavedQuery, fmt: str) -> Response:
     job = QueryJob(sparql=text, override=override, limit=kg.settings.result_limit,
                    prefixes=kg.settings.iris.prefixes())
     try:
-        answer = kg.executor.run(job, kg.settings.query_timeout)
+        answer = kg.run_cached(job)
     except QueryFailed as exc:
         return _fail(fmt, query, exc.status, exc.message)
     values = {k: v.value for k, v in terms.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from flask import current_app
 from kg.config import Settings
 from kg.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
-from kg.web.executor import ForkExecutor, InlineExecutor
+from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryJob
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -40,6 +42,38 @@ class KG:
     _graphs: list[str] | None = field(default=None, repr=False)
     _values: dict[tuple[str, str], tuple[object, list[dict[str, str]]]] = field(
         default_factory=dict, repr=False)
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _cache_bytes: int = 0
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    CACHE_ENTRIES = 2048
+    CACHE_BYTES = 64 * 1024 * 1024
+
+    def run_cached(self, job: QueryJob) -> Answer:
+        """Run a trusted query (a saved query), reusing the answer while the store is unchanged.
+
+        Answers are keyed by the store version, so a write makes every cached answer stale;
+        remote stores have no version and are not cached."""
+        version = self.store_version()
+        if version is None:
+            return self.executor.run(job, self.settings.query_timeout)
+        key = (version, job.sparql, job.override, job.limit)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        answer = self.executor.run(job, self.settings.query_timeout)
+        if len(answer.body) <= self.CACHE_BYTES // 16:
+            with self._cache_lock:
+                if key not in self._cache:
+                    self._cache[key] = answer
+                    self._cache_bytes += len(answer.body)
+                while self._cache and (len(self._cache) > self.CACHE_ENTRIES
+                                       or self._cache_bytes > self.CACHE_BYTES):
+                    _, old = self._cache.popitem(last=False)
+                    self._cache_bytes -= len(old.body)
+        return answer
 
     @property
     def is_embedded(self) -> bool:
@@ -56,8 +90,12 @@ class KG:
         self._values.clear()
 
     def store_version(self) -> object:
+        """The version of the data this process answers from (None for remote stores)."""
         store = self.store
-        return store.version if isinstance(store, EmbeddedStore) else None
+        if not isinstance(store, EmbeddedStore):
+            return None
+        store.refresh()
+        return (id(store.oxigraph), store.version)
 
     def param_values(self, query: str, param: str) -> list[dict[str, str]]:
         """The allowed values of a parameter (``value`` and ``label``), from the graph.
