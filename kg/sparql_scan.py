@@ -59,6 +59,20 @@ def _positioned(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
+def max_depth(text: str) -> int:
+    """The deepest nesting of { ( [ in SPARQL or Turtle text (outside strings and IRIs)."""
+    depth = deepest = 0
+    for kind, value, _ in _positioned(text):
+        if kind != "other":
+            continue
+        if value in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif value in "})]":
+            depth -= 1
+    return deepest
+
+
 def top_level_keywords(text: str) -> set[str]:
     """Keywords outside every ``{ }`` group (e.g. a query's own LIMIT or OFFSET)."""
     depth = 0

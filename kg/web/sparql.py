@@ -15,7 +15,7 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.sparql_scan import allowed, scan
+from kg.sparql_scan import allowed, max_depth, scan
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.web import conneg
 from kg.web.errors import error_response
@@ -30,6 +30,7 @@ UPDATE_TYPE = "application/sparql-update"
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+MAX_NESTING = 256  # pyoxigraph's parser overflows its stack on far deeper nesting
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
@@ -120,6 +121,8 @@ def _read_operation() -> tuple[str, str] | None:
 def _check_reach(text: str, what: str) -> object:
     """Refuse SERVICE and LOAD outside the allow-list; return the scan."""
     kg = get_kg()
+    if max_depth(text) > MAX_NESTING:
+        raise ProtocolError(400, f"the {what} is nested more than {MAX_NESTING} levels deep")
     found = scan(text)
     allow = kg.settings.allow_list
     for target in found.services:

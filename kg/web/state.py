@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
+from rdflib import Graph
 
 from kg.config import Settings
 from kg.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
+from kg.validate import Validator, load_shapes
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryJob
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
@@ -45,6 +48,8 @@ class KG:
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cache_bytes: int = 0
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _validation: tuple[object, tuple[Validator, Graph, Graph]] | None = field(
+        default=None, repr=False)
 
     CACHE_ENTRIES = 2048
     CACHE_BYTES = 64 * 1024 * 1024
@@ -88,6 +93,22 @@ class KG:
         """Forget cached facts about the store after a write."""
         self._graphs = None
         self._values.clear()
+
+    def validation_context(
+            self, graph_of: Callable[[str], Graph]) -> tuple[Validator, Graph, Graph]:
+        """A validator with the store's ontology, and the context and reference graphs it needs
+        for one statement; rebuilt when the store changes."""
+        version = self.store_version()
+        cached = self._validation
+        if cached is not None and version is not None and cached[0] == version:
+            return cached[1]
+        iris = self.settings.iris
+        ontology = graph_of(str(iris.ontology_graph))
+        reference = graph_of(str(iris.reference_graph))
+        validator = Validator(load_shapes(self.settings.shapes_dir), ontology, iris)
+        result = (validator, validator.context(reference), reference)
+        self._validation = (version, result)
+        return result
 
     def store_version(self) -> object:
         """The version of the data this process answers from (None for remote stores)."""
