@@ -60,6 +60,29 @@ def test_figure_over_time_missing_persons(client):
     assert all(r["year"] == 2021 for r in found)
 
 
+def test_figures_change_over_time_across_the_corpus(client):
+    expelled = {r["year"]: (r["stated"], r["min"], r["max"])
+                for r in rows(client, "figure-over-time", delegation="st:AZE",
+                              measure="meas:expelled")}
+    assert expelled[2021] == ("over 200,000 Azerbaijanis", 200001, None)
+    assert expelled[2023] == ("some 300.000 Azerbaijanis", 270000, 330000)
+    mines = {(r["year"], r["stated"], r["min"], r["max"])
+             for r in rows(client, "figure-over-time", delegation="st:AZE",
+                           measure="meas:killed-or-wounded")
+             if "ceasefire" in r["eventLabel"]}
+    assert (2022, "more than 240 Azerbaijani civilians and military", 241, None) in mines
+    assert (2023, "315 individuals", 315, 315) in mines
+
+
+def test_both_parties_describe_the_same_events(client):
+    found = rows(client, "legal-characterisations", event="ev:nk-conflict")
+    delegations = {r["delegation"] for r in found}
+    assert {"Armenia", "Azerbaijan"} <= delegations
+    accusations = rows(client, "accusations")
+    assert {r["accusedLabel"] for r in accusations if r["accuser"] == "Azerbaijan"} >= {"Armenia"}
+    assert {r["accusedLabel"] for r in accusations if r["accuser"] == "Armenia"} >= {"Azerbaijan"}
+
+
 def test_legal_characterisations_of_khojaly(client):
     found = {(r["delegation"], r["categoryLabel"]): r
              for r in rows(client, "legal-characterisations", event="ev:khojaly-1992-02")}
