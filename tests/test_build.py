@@ -116,7 +116,8 @@ def _local(term) -> str | None:
 def test_all_fifteen_figures_with_qualifier_bounds_and_event(store):
     rows = store.query(PREFIXES + """
         SELECT ?text ?qualifier ?value ?min ?max ?measure ?population ?event WHERE {
-          ?claim a ekg:FigureClaim ; ekg:figure ?f ; ekg:about ?event .
+          ?claim a ekg:FigureClaim ; ekg:figure ?f ; ekg:about ?event ;
+                 ekg:statedIn <https://w3id.org/ekg/id/statement/unsc-2021-05-25-poc-AZE> .
           ?f ekg:statedText ?text ; ekg:approximation ?qualifier ; ekg:measure ?measure ;
              ekg:population ?population .
           OPTIONAL { ?f schema:value ?value } OPTIONAL { ?f schema:minValue ?min }
@@ -143,6 +144,8 @@ def test_both_part_of_links(store):
     rows = store.query(PREFIXES + """
         SELECT ?part ?whole WHERE {
           ?p ekg:partOf ?w . ?p ekg:statedText ?part . ?w ekg:statedText ?whole .
+          ?c ekg:figure ?p ;
+             ekg:statedIn <https://w3id.org/ekg/id/statement/unsc-2021-05-25-poc-AZE> .
         } ORDER BY ?part""", use_default_graph_as_union=True)
     assert [(r["part"].value, r["whole"].value) for r in rows] == [
         ("12 children", "101 Azerbaijani civilians"),
@@ -151,16 +154,17 @@ def test_both_part_of_links(store):
 
 
 def test_every_claim_is_attributed_and_anchored_to_its_exact_sentence(store, built):
-    text = (ROOT / "data" / "statements" / f"{FIRST}.txt").read_text(encoding="utf-8")
     rows = list(store.query(PREFIXES + """
         PREFIX oa: <http://www.w3.org/ns/oa#>
-        SELECT ?claim ?start ?end ?exact WHERE {
+        SELECT ?claim ?text ?start ?end ?exact WHERE {
           ?claim a ekg:Claim ; ekg:statedIn ?s ; ekg:anchor ?seg .
-          ?seg oa:hasSelector ?pos , ?quote .
+          ?s ekg:speaker ?speaker .
+          ?seg oa:hasSource/schema:text ?text ; oa:hasSelector ?pos , ?quote .
           ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact .
         }""", use_default_graph_as_union=True))
     assert len({r["claim"] for r in rows}) == sum(s.claim_count for s in built.statements)
     for r in rows:
+        text = r["text"].value
         assert text[int(r["start"].value):int(r["end"].value)] == r["exact"].value
 
 

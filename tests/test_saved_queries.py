@@ -87,7 +87,9 @@ def test_legal_characterisations_of_khojaly(client):
     found = {(r["delegation"], r["categoryLabel"]): r
              for r in rows(client, "legal-characterisations", event="ev:khojaly-1992-02")}
     for category in ("war crime", "crime against humanity", "genocide"):
-        assert found[("Azerbaijan", category)]["first"] == "2021-05-25"
+        first = found[("Azerbaijan", category)]["first"]
+        assert first <= "2021-05-25"  # the 25 May 2021 statement, or an earlier one
+        assert found[("Azerbaijan", category)]["statements"] >= 2
 
 
 def test_legal_characterisations_filtered_by_category(client):

@@ -18,9 +18,12 @@ from SPARQLWrapper import CSV, JSON, JSONLD, POST, TURTLE, XML, SPARQLWrapper
 TOKEN = "live-token"
 FIGURES = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
-SELECT ?text ?min WHERE { ?f a ekg:Figure ; ekg:statedText ?text ; schema:minValue ?min }"""
+SELECT ?text ?min WHERE {
+  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> {
+    ?f a ekg:Figure ; ekg:statedText ?text ; schema:minValue ?min } }"""
 CONSTRUCT = """PREFIX ekg: <https://w3id.org/ekg/ont#>
-CONSTRUCT { ?f ?p ?o } WHERE { ?f a ekg:Figure ; ?p ?o }"""
+CONSTRUCT { ?f ?p ?o } WHERE {
+  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> { ?f a ekg:Figure ; ?p ?o } }"""
 
 
 @pytest.fixture(scope="module")
