@@ -117,13 +117,13 @@ def test_malformed_uploads_are_refused(writable, body, content_type, status, wor
 
 def test_hostile_documents_reach_nothing_and_crash_nothing(writable, listener):
     _, client = writable
-    remote = '{"@context": "%sctx.jsonld", "@id": "http://e/s", "name": "x"}' % listener.url
+    remote = f'{{"@context": "{listener.url}ctx.jsonld", "@id": "http://e/s", "name": "x"}}'
     r = _put(client, OTHER, remote, "application/ld+json")
     assert r.status_code == 400 and "remote JSON-LD contexts are not fetched" in r.data.decode()
-    xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "%ssecret">]>'
+    xxe = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "{listener.url}secret">]>'
            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
            '<rdf:Description rdf:about="http://e/s"><rdf:value>&x;</rdf:value>'
-           "</rdf:Description></rdf:RDF>") % listener.url
+           "</rdf:Description></rdf:RDF>")
     r = _put(client, OTHER, xxe, "application/rdf+xml")
     assert r.status_code == 400 and "entities are not accepted" in r.data.decode()
     laughs = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'

@@ -19,7 +19,8 @@ SELECT ?text ?min WHERE {
 ORDER BY ?min ?text"""
 CONSTRUCT = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 CONSTRUCT { ?f ?p ?o } WHERE {
-  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> { ?f a ekg:Figure ; ?p ?o } }"""
+  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> {
+    ?f a ekg:Figure ; ?p ?o } }"""
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
 

@@ -23,7 +23,8 @@ SELECT ?text ?min WHERE {
     ?f a ekg:Figure ; ekg:statedText ?text ; schema:minValue ?min } }"""
 CONSTRUCT = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 CONSTRUCT { ?f ?p ?o } WHERE {
-  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> { ?f a ekg:Figure ; ?p ?o } }"""
+  GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> {
+    ?f a ekg:Figure ; ?p ?o } }"""
 
 
 @pytest.fixture(scope="module")
