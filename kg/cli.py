@@ -221,5 +221,62 @@ def reference_states_command(state: _State) -> None:
     click.echo(f"wrote {target}")
 
 
+@main.command("extract")
+@click.argument("text_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the draft as one JSON object instead of an annotation file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (atomically) instead of printing.")
+@click.option("--id", "statement_id", help="Statement id (default: the text file's stem).")
+@click.pass_obj
+def extract_command(state: _State, text_file: Path, as_json: bool, output: Path | None,
+                    statement_id: str | None) -> None:
+    """Draft annotations of a statement text for a person to review (machine-drafted)."""
+    import hashlib
+    import json
+    import os
+    import re
+    import tempfile
+
+    from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text, to_json
+    from kg.ontology_docs import load_ontology
+    from kg.reference import load_reference
+
+    sid = statement_id or text_file.stem
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*", sid):
+        _fail(f"statement id {sid!r} is not a valid identifier (letters, digits, - _ .)",
+              EXIT_INPUT)
+    if output is not None and not output.parent.is_dir():
+        _fail(f"{output.parent} is not a directory", EXIT_INPUT)
+    settings = state.settings
+    try:
+        text = load_text(text_file)
+        reference = load_reference(settings.reference_dir, settings.iris)
+        draft = Extractor(reference, load_ontology(settings.ontology_dir)).extract(text)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (SourceError, FileNotFoundError) as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if as_json:
+        payload = json.dumps(to_json(draft), ensure_ascii=False, indent=2) + "\n"
+    else:
+        digest = hashlib.sha256(text_file.read_bytes()).hexdigest()
+        payload = draft_yaml(draft, sid, text_file.name, digest)
+    if output is None:
+        click.echo(payload, nl=False)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"wrote {output}: {len(draft.figures)} figures, {len(draft.times)} time "
+               f"expressions, {len(draft.attributions)} attribution cues (machine-drafted)",
+               err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,190 @@
+"""Draft extraction: sentences, figures, times, mentions and attribution cues of a statement.
+
+Everything here is a *draft* for a person to review (``review: machine-drafted``):
+nothing :func:`extract` finds enters the graph until a curator has checked it,
+corrected it and set ``review: accepted`` in the annotation file.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg.ingest.draft import draft_yaml
+from kg.ingest.figures import Figure, figures
+from kg.ingest.lexicon import Lexicon, lexicon
+from kg.ingest.mentions import Attribution, EntityMatcher, Mention, attributions
+from kg.ingest.metadata import Metadata, metadata
+from kg.ingest.segment import Sentence, furniture, sentences
+from kg.ingest.times import TimeExpression, time_expressions
+from kg.reference import ReferenceIndex
+
+__all__ = ["Draft", "Extractor", "InputError", "draft_yaml", "extract", "load_text", "to_json"]
+
+REVIEW = "machine-drafted"
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class InputError(ValueError):
+    """A text that cannot be drafted: empty, binary, not UTF-8, too large, no sentences."""
+
+
+@dataclass
+class Draft:
+    """What extraction proposes for one text; every item is machine-drafted."""
+
+    text: str
+    sentences: list[Sentence]
+    figures: list[Figure] = field(default_factory=list)
+    times: list[TimeExpression] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    attributions: list[Attribution] = field(default_factory=list)
+    metadata: Metadata = field(default_factory=Metadata)
+    review: str = REVIEW
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        """The sentence holding ``offset``, if any."""
+        starts = [s.start for s in self.sentences]
+        at = bisect.bisect_right(starts, offset) - 1
+        if at >= 0 and self.sentences[at].start <= offset < self.sentences[at].end:
+            return self.sentences[at]
+        return None
+
+
+def _graph(reference: ReferenceIndex | Graph) -> Graph:
+    return reference.graph if isinstance(reference, ReferenceIndex) else reference
+
+
+def _meaningful(text: str, sentence: Sentence) -> bool:
+    return any(ch.isalnum() for ch in sentence.text(text))
+
+
+def _outside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return all(end <= s or start >= e for s, e in spans)
+
+
+class Extractor:
+    """Extraction against one reference graph (and optionally the vocabulary's words)."""
+
+    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph | None = None) -> None:
+        self.graph = _graph(reference)
+        self.matcher = EntityMatcher(self.graph)
+        self.lexicon: Lexicon = lexicon(ontology)
+
+    def extract(self, text: str, date: str | None = None) -> Draft:
+        """Draft the annotations of ``text`` (raises InputError for a text with no sentences).
+
+        ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the statement's date when the
+        caller knows it and the text does not say it; it dates "14 June" and "yesterday".
+        """
+        found = [s for s in sentences(text) if _meaningful(text, s)]
+        if not found:
+            raise InputError("the text has no sentences")
+        page = furniture(text)
+        meta = metadata(text, self.graph, self.matcher)
+        draft = Draft(text, found, metadata=meta)
+        draft.mentions = [m for m in self.matcher.mentions(text) if _outside(m.start, m.end, page)]
+        when = meta.date or date
+        year = int(when[:4]) if when else None
+        today = _day(when)
+        symbols = [(s["start"], s["end"]) for s in meta.symbols]
+        for sentence in found:
+            if any(s <= sentence.start and sentence.end <= e for s, e in page):
+                continue  # a running head, a job number
+            words = sentence.text(text).strip("*_# \t\n")
+            times = [t for t in time_expressions(text, sentence.start, sentence.end, year,
+                                                 today) if _outside(t.start, t.end, page)]
+            if len(times) == 1 and times[0].text == words:
+                times = []  # a date line of the header: the statement's date, not a claim
+            draft.times += times
+            masked = page + symbols + [(t.start, t.end) for t in times]
+            offset = len(draft.figures)
+            for figure in figures(text, sentence.id, sentence.start, sentence.end, self.lexicon,
+                                  draft.mentions, masked):
+                if figure.part_of is not None:
+                    figure = _shift(figure, offset)
+                draft.figures.append(figure)
+            draft.attributions += attributions(text, sentence.start, sentence.end,
+                                               draft.mentions)
+        return draft
+
+
+def _day(when: str | None) -> date | None:
+    try:
+        return date.fromisoformat(when) if when and len(when) == 10 else None
+    except ValueError:
+        return None
+
+
+def _shift(figure: Figure, offset: int) -> Figure:
+    return replace(figure, part_of=(figure.part_of or 0) + offset)
+
+
+def extract(text: str, reference: ReferenceIndex | Graph, ontology: Graph | None = None,
+            date: str | None = None) -> Draft:
+    """Draft the annotations of ``text`` against the reference data (see :class:`Extractor`)."""
+    return Extractor(reference, ontology).extract(text, date)
+
+
+def load_text(path: Path) -> str:
+    """Read a statement text for extraction; raise InputError saying what is wrong with it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    if size == 0:
+        raise InputError(f"{path}: the file is empty")
+    if size > MAX_BYTES:
+        raise InputError(f"{path}: the file is {size} bytes; texts over {MAX_BYTES} bytes "
+                         "(5 MB) are refused")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise InputError(f"{path}: binary file (it contains NUL bytes), not a text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
+                         "convert it to UTF-8 first") from exc
+    if not text.strip():
+        raise InputError(f"{path}: the text has no sentences (only white space)")
+    return text
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+def to_json(draft: Draft) -> dict[str, Any]:
+    """The draft as plain JSON data (offsets are code points into the text as stored)."""
+    return {
+        "review": draft.review,
+        "sentences": [{"id": s.id, "start": s.start, "end": s.end} for s in draft.sentences],
+        "figures": [{
+            "text": f.text, "start": f.start, "end": f.end, "value": f.value,
+            "qualifier": f.qualifier, "min": f.minimum, "max": f.maximum, "rule": f.rule,
+            "measure": f.measure, "population": f.population, "unit": f.unit,
+            "affiliation": f.affiliation, "part_of": f.part_of, "sentence": f.sentence,
+        } for f in draft.figures],
+        "times": [{
+            "text": t.text, "start": t.start, "end": t.end, "kind": t.kind, "edtf": t.edtf,
+            "refinement": t.refinement, "earliest": _iso(t.earliest), "latest": _iso(t.latest),
+            "rule": t.rule, "value": t.value, "unit": t.unit, "qualifier": t.qualifier,
+            "min": t.minimum, "max": t.maximum,
+            "sentence": (s.id if (s := draft.sentence_at(t.start)) else None),
+        } for t in draft.times],
+        "mentions": [{"text": m.text, "start": m.start, "end": m.end, "iri": m.iri,
+                      "kind": m.kind} for m in draft.mentions],
+        "attributions": [{
+            "text": a.text, "start": a.start, "end": a.end, "actor": a.actor, "cue": a.cue,
+            "kind": a.kind, "role": a.role, "type": a.accusation,
+            "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
+        } for a in draft.attributions],
+        "metadata": draft.metadata.as_dict(),
+    }
