@@ -278,5 +278,84 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
                err=True)
 
 
+@main.command("add")
+@click.argument("text_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "statement_id", required=True, help="Statement id, e.g. unga-2024-…-AZE.")
+@click.option("--speaker", help="Person id in data/reference/people.ttl.")
+@click.option("--post", help="Post id in data/reference/people.ttl.")
+@click.option("--delegation", help="ISO 3166 alpha-3 code, or an organisation id.")
+@click.option("--date", help="YYYY-MM-DD, YYYY-MM or YYYY.")
+@click.option("--meeting", help="Meeting id in data/reference/meetings.ttl.")
+@click.option("--source", help="Where the text comes from.")
+@click.option("--symbol", help="UN document symbol of the record.")
+@click.pass_obj
+def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) -> None:
+    """Register a statement: copy its text and write machine-drafted annotations to review."""
+    from kg.ingest.workflow import WorkflowError, add
+
+    try:
+        text, draft = add(state.settings, text_file, statement_id, meta)
+    except WorkflowError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    click.echo(f"added {text}\ndrafted {draft}: review it, resolve every FIXME, then run "
+               f"'kg review {statement_id} --accept'")
+
+
+@main.command("review")
+@click.argument("statement_id")
+@click.option("--accept", is_flag=True, help="Mark the reviewed draft accepted (if it builds "
+                                              "and validates).")
+@click.pass_obj
+def review_command(state: _State, statement_id: str, accept: bool) -> None:
+    """Show what a draft still needs, or accept it once reviewed."""
+    from kg.ingest.workflow import WorkflowError, open_items
+    from kg.ingest.workflow import accept as accept_draft
+
+    path = state.settings.statements_dir / f"{statement_id}.yaml"
+    if not path.exists():
+        _fail(f"no annotation file {path}", EXIT_INPUT)
+    if not accept:
+        items = open_items(path)
+        for number, line in items:
+            click.echo(f"{path}:{number}: {line}")
+        click.echo(f"{len(items)} item(s) to resolve before '--accept'")
+        return
+    try:
+        problems = accept_draft(state.settings, statement_id)
+    except WorkflowError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        _fail(f"not accepted: {len(problems)} problem(s); the file is unchanged", EXIT_INPUT)
+    click.echo(f"accepted {path}; it is built and valid")
+
+
+@main.command("ingest")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--no-load", is_flag=True, help="Build and validate only.")
+@click.pass_obj
+def ingest_command(state: _State, source: Path, no_load: bool) -> None:
+    """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
+    from kg.ingest.workflow import WorkflowError, ingest, listing
+    from kg.store import StoreError, open_store
+
+    settings = state.settings
+    try:
+        files = listing(source)
+        store = None if no_load else open_store(settings.store, settings.home,
+                                                options=settings.store_options)
+    except (WorkflowError, StoreError) as exc:
+        _fail(str(exc), EXIT_INPUT)
+    with click.progressbar(length=len(files), label="ingesting", file=sys.stderr) as bar:
+        report = ingest(settings, files, store, step=lambda _: bar.update(1))
+    for name, reason in report.failed:
+        click.echo(f"failed: {name}: {reason}", err=True)
+    click.echo(f"{len(report.loaded)} statement(s) {'valid' if no_load else 'loaded'}, "
+               f"{len(report.failed)} failed")
+    if report.failed:
+        sys.exit(EXIT_INPUT)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     setting such as ``TESTING``, and ``STORE_INSTANCE`` to hand over an open store (tests).
     """
     from kg.queries import load_catalogue
-    from kg.web import browse, errors, export, graphstore, saved, sparql
+    from kg.web import browse, drafts, errors, export, graphstore, saved, sparql
     from kg.web.state import KG, make_executor
 
     app = Flask(__name__)
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
     app.register_blueprint(graphstore.bp)
+    app.register_blueprint(drafts.bp)
     base = settings.base_iri
 
     @app.template_filter("local")

@@ -9,7 +9,6 @@ stored one, atomically: a refused upload leaves the store exactly as it was.
 
 from __future__ import annotations
 
-import hmac
 import re
 
 import pyoxigraph as ox
@@ -18,6 +17,7 @@ from rdflib import Graph
 
 from kg.isolation import IsolatedFailure, run_in_child
 from kg.web import conneg
+from kg.web.auth import Unauthorised, require_token
 from kg.web.errors import error_response
 from kg.web.state import get_kg
 
@@ -74,15 +74,10 @@ def _graph_param() -> str:
 
 
 def _authorise() -> None:
-    token = get_kg().settings.update_token
-    if not token:
-        raise Refused(403, "this store is read-only: writes are disabled (no update token)")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise Refused(401, "writing needs a bearer token (Authorization: Bearer …)",
-                      {"WWW-Authenticate": 'Bearer realm="kg"'})
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Refused(403, "the bearer token is not valid for writing")
+    try:
+        require_token("writing")
+    except Unauthorised as exc:
+        raise Refused(exc.status, exc.message, exc.headers) from exc
 
 
 def _protected(graph: str) -> None:

@@ -8,7 +8,6 @@ service description (RDF), or the query page for browsers.
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 
@@ -18,6 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg.sparql_scan import allowed, max_depth, scan
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.web import conneg
+from kg.web.auth import Unauthorised, require_token
 from kg.web.errors import error_response
 from kg.web.executor import QueryFailed, QueryJob
 from kg.web.state import get_kg
@@ -187,17 +187,10 @@ def _query(text: str) -> Response:
 
 def _update(text: str) -> Response:
     kg = get_kg()
-    token = kg.settings.update_token
-    if not token:
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is disabled "
-                                 "(no update token is configured)")
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise ProtocolError(401, "SPARQL Update needs a bearer token (Authorization: Bearer …)",
-                            {"WWW-Authenticate": 'Bearer realm="kg"'})
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ProtocolError(403, "the bearer token is not valid for SPARQL Update")
+    try:
+        require_token("SPARQL Update")
+    except Unauthorised as exc:
+        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
         raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported; "
                                  "put USING / USING NAMED in the update itself")

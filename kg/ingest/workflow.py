@@ -1,0 +1,191 @@
+"""The curation workflow: add a statement as a draft, review and accept it, ingest many.
+
+1. ``add``: copy a text into ``data/statements/`` and write its machine-drafted annotations
+   (the metadata given filled in); both files or neither.
+2. A person edits the draft: corrects or deletes each proposed claim, fills every FIXME.
+3. ``accept``: refuses while FIXMEs remain; otherwise marks the file accepted, builds and
+   validates it, and puts the file back as it was if either fails.
+4. ``ingest``: builds, validates and loads many statements, one at a time, each atomically;
+   one bad statement is reported and skipped, never stops or corrupts the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.annotations import build_statement
+from kg.build import BuildError, add_event_closure, build
+from kg.config import Settings
+from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text
+from kg.ontology_docs import load_ontology
+from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.store.base import Store, StoreError
+from kg.validate import Validator, load_shapes
+from kg.yamlsource import SourceError
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
+_FIXME = re.compile(r"#\s*FIXME", re.IGNORECASE)
+_REVIEW = re.compile(r"^(\s*review:\s*)machine-drafted\s*$", re.MULTILINE)
+META_KEYS = ("speaker", "post", "delegation", "date", "meeting", "source", "symbol",
+             "language", "url")
+
+
+class WorkflowError(Exception):
+    """A step that cannot be done; the message says why."""
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return Path(tmp)
+
+
+def draft_text(settings: Settings, text: str, statement_id: str, text_name: str,
+               meta: dict[str, str]) -> str:
+    """Machine-drafted annotations of ``text`` with the given metadata filled in."""
+    reference = load_reference(settings.reference_dir, settings.iris)
+    draft = Extractor(reference, load_ontology(settings.ontology_dir)).extract(
+        text, meta.get("date"))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return draft_yaml(draft, statement_id, text_name, digest, meta)
+
+
+def add(settings: Settings, text_path: Path, statement_id: str,
+        meta: dict[str, str]) -> tuple[Path, Path]:
+    """Register a statement: its text and a draft annotation file, both or neither."""
+    if not _ID.match(statement_id):
+        raise WorkflowError(f"statement id {statement_id!r} is not a valid identifier")
+    folder = settings.statements_dir
+    text_target = folder / f"{statement_id}.txt"
+    yaml_target = folder / f"{statement_id}.yaml"
+    for target in (text_target, yaml_target):
+        if target.exists():
+            raise WorkflowError(f"{target} exists already: choose another id")
+    try:
+        text = load_text(text_path)
+    except InputError as exc:
+        raise WorkflowError(str(exc)) from exc
+    draft = draft_text(settings, text, statement_id, text_target.name,
+                       {k: v for k, v in meta.items() if v})
+    raw = text_path.read_bytes()
+    tmp_text = _write_atomically(text_target, raw)
+    tmp_yaml = _write_atomically(yaml_target, draft.encode("utf-8"))
+    try:
+        os.replace(tmp_text, text_target)
+        os.replace(tmp_yaml, yaml_target)
+    except BaseException:
+        tmp_text.unlink(missing_ok=True)
+        tmp_yaml.unlink(missing_ok=True)
+        if not yaml_target.exists():  # the text was new: take it back out
+            text_target.unlink(missing_ok=True)
+        raise
+    return text_target, yaml_target
+
+
+def open_items(path: Path) -> list[tuple[int, str]]:
+    """The FIXME lines a person must still resolve: ``(line number, line)``."""
+    return [(number, line.strip())
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if _FIXME.search(line)]
+
+
+def accept(settings: Settings, statement_id: str) -> list[str]:
+    """Mark a reviewed draft accepted if it builds and validates; else leave it as it was.
+
+    Returns the problems found (empty when accepted)."""
+    path = settings.statements_dir / f"{statement_id}.yaml"
+    if not path.exists():
+        raise WorkflowError(f"no annotation file {path}")
+    original = path.read_text(encoding="utf-8")
+    remaining = open_items(path)
+    if remaining:
+        return [f"{path}:{n}: unresolved: {line}" for n, line in remaining]
+    if not _REVIEW.search(original):
+        return [f"{path}: no 'review: machine-drafted' line: is it a draft?"]
+    path.write_text(_REVIEW.sub(r"\1accepted", original, count=1), encoding="utf-8")
+    try:
+        result = build(settings, only=[path])
+        validator = Validator(load_shapes(settings.shapes_dir), result.ontology, settings.iris)
+        report = validator.validate(((s.statement_id, s.graph) for s in result.statements),
+                                    result.reference)
+        problems = [str(f) for f in report.violations]
+    except BuildError as exc:
+        problems = [str(e) for e in exc.errors]
+    if problems:
+        path.write_text(original, encoding="utf-8")
+    return problems
+
+
+@dataclass
+class IngestReport:
+    loaded: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def listing(path: Path) -> list[Path]:
+    """Annotation files from a folder, or from a CSV / JSON-lines listing (``annotation``)."""
+    if path.is_dir():
+        return sorted(path.glob("*.yaml"))
+    if not path.is_file():
+        raise WorkflowError(f"{path}: no such folder or listing")
+    entries: list[str] = []
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if "annotation" not in (reader.fieldnames or []):
+                raise WorkflowError(f"{path}: the CSV needs an 'annotation' column")
+            entries = [row["annotation"] for row in reader if row.get("annotation")]
+    elif path.suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(json.loads(line)["annotation"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise WorkflowError(f"{path}:{number}: each line needs a JSON object with "
+                                    "an 'annotation' path") from exc
+    else:
+        raise WorkflowError(f"{path}: give a folder, a .csv or a .jsonl listing")
+    return [(path.parent / entry).resolve() for entry in entries]
+
+
+def ingest(settings: Settings, files: Iterable[Path], store: Store | None,
+           step: Callable[[str], None] = lambda _: None) -> IngestReport:
+    """Build, validate and load each statement on its own; report what failed and why."""
+    iris = settings.iris
+    ontology = load_ontology(settings.ontology_dir)
+    reference = load_reference(settings.reference_dir, iris)
+    add_event_closure(reference)
+    vocab, refs = Vocabulary(ontology), ReferenceIndex(reference)
+    validator = Validator(load_shapes(settings.shapes_dir), ontology, iris)
+    context = validator.context(reference)
+    if store is not None:
+        store.replace_graph(str(iris.ontology_graph), ontology.serialize(format="nt"))
+        store.replace_graph(str(iris.reference_graph), reference.serialize(format="nt"))
+    report = IngestReport()
+    for path in files:
+        name = path.stem
+        try:
+            built = build_statement(path, iris, vocab, refs)
+            violations = [f for f in validator.check_statement(built.graph, name, context,
+                                                               reference)
+                          if f.severity == "Violation"]
+            if violations:
+                raise WorkflowError(f"{len(violations)} SHACL violation(s), e.g. "
+                                    f"{violations[0]}")
+            if store is not None:
+                store.replace_graph(str(built.graph_iri), built.graph.serialize(format="nt"))
+            report.loaded.append(name)
+        except (SourceError, WorkflowError, StoreError, OSError) as exc:
+            report.failed.append((name, str(exc)))
+        step(name)
+    return report
