@@ -1,0 +1,158 @@
+"""Property-based tests: random and mutated input never gives a 500, a crash or a change.
+
+Every case ends in a success or a clear 4xx (or a located SourceError for files), the
+store is unchanged, and the service keeps answering.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIRST, ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.annotations import build_statement
+from kg.build import add_event_closure
+from kg.namespaces import IRIs
+from kg.ontology_docs import load_ontology
+from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.web import conneg
+from kg.yamlsource import SourceError
+
+FAST = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+SPARQL_WORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "{", "}", "?s", "?p", "?o",
+                "<http://e/x>", "FILTER", "(", ")", "OPTIONAL", "UNION", "LIMIT", "1", '"a"',
+                "GRAPH", "SERVICE", "VALUES", ".", ";", "*", "PREFIX", "e:", "BIND", "AS"]
+
+
+def _count(client) -> int:
+    r = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def size(client) -> int:
+    return _count(client)
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_random_text_as_a_query(client, size, text):
+    r = client.get("/sparql", query_string={"query": text})
+    assert r.status_code in (200, 400, 403, 406, 422, 503), r.data[:200]
+    assert b"Traceback" not in r.data
+
+
+@FAST
+@given(st.lists(st.sampled_from(SPARQL_WORDS), max_size=25))
+def test_mutated_queries(client, size, words):
+    r = client.post("/sparql", data=" ".join(words), content_type="application/sparql-query")
+    assert r.status_code in (200, 400, 403, 406, 422, 503)
+    assert b"Traceback" not in r.data
+
+
+HEADER_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                             blacklist_characters="\r\n\x00"), max_size=120)
+
+
+@FAST
+@given(accept=HEADER_TEXT, content_type=HEADER_TEXT, fmt=st.one_of(st.none(), HEADER_TEXT))
+def test_random_headers(client, size, accept, content_type, fmt):
+    params = {"query": "ASK {}"}
+    if fmt is not None:
+        params["format"] = fmt
+    r = client.get("/sparql", query_string=params, headers={"Accept": accept})
+    assert r.status_code in (200, 400, 406)
+    r = client.post("/sparql", data="ASK {}", headers={"Content-Type": content_type})
+    assert r.status_code in (200, 400, 406, 415)
+
+
+@FAST
+@given(st.text(max_size=200))
+def test_accept_parsing_never_fails(accept):
+    for kind in (conneg.SOLUTIONS, conneg.BOOLEAN, conneg.GRAPH):
+        try:
+            conneg.choose(kind, accept)
+        except conneg.NotAcceptable:
+            pass
+
+
+@FAST
+@given(name=st.sampled_from(["figures-for-event", "figure-over-time", "quote-search",
+                             "responsibility", "statement-claims", "accusations"]),
+       key=st.sampled_from(["event", "delegation", "measure", "text", "statement", "accused",
+                            "page", "page_size", "bogus"]),
+       value=st.text(max_size=80))
+def test_random_saved_query_parameters(client, size, name, key, value):
+    r = client.get(f"/queries/{name}.json", query_string={key: value})
+    assert r.status_code in (200, 400), r.data[:300]
+    if r.status_code == 400:
+        assert json.loads(r.data)["error"]
+
+
+def test_the_store_is_unchanged_after_all_that(client, size):
+    assert _count(client) == size
+
+
+# -- the annotation parser ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def parser_env():
+    iris = IRIs()
+    ontology = load_ontology(ROOT / "ontology")
+    reference = load_reference(ROOT / "data" / "reference", iris)
+    add_event_closure(reference)
+    return iris, Vocabulary(ontology), ReferenceIndex(reference)
+
+
+def _mutations():
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                       st.text(max_size=40), st.lists(st.text(max_size=5), max_size=3))
+    known = ["id", "speaker", "date", "delegation", "sha256", "meeting", "text", "start", "end",
+             "kind", "sentence", "about", "span", "value", "qualifier", "measure", "part_of",
+             "min", "max", "population", "affiliation", "format"]
+    keys = st.one_of(st.sampled_from(known), st.text(min_size=1, max_size=20))
+    return st.tuples(st.sampled_from(["statement", "sentence", "claim", "figure"]), keys, scalar)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_mutations(), min_size=1, max_size=4))
+def test_mutated_annotation_files_give_located_errors(parser_env, tmp_path_factory, mutations):
+    iris, vocab, refs = parser_env
+    folder = tmp_path_factory.mktemp("mutated")
+    statements = ROOT / "data" / "statements"
+    (folder / f"{FIRST}.txt").write_bytes((statements / f"{FIRST}.txt").read_bytes())
+    data = yaml.safe_load((statements / f"{FIRST}.yaml").read_text(encoding="utf-8"))
+    for where, key, value in mutations:
+        target = {"statement": data["statement"],
+                  "sentence": data["sentences"]["p11.s1"],
+                  "claim": data["claims"][3],
+                  "figure": next(c for c in data["claims"] if c["kind"] == "figure")["figures"][0],
+                  }[where]
+        target[key] = value
+    path = folder / f"{FIRST}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+    try:
+        build_statement(path, iris, vocab, refs)
+    except SourceError as exc:
+        assert str(exc).startswith(str(path))
+        assert exc.message
+
+
+@FAST
+@given(st.binary(max_size=400))
+def test_random_bytes_as_an_annotation_file(parser_env, tmp_path_factory, blob):
+    iris, vocab, refs = parser_env
+    path: Path = tmp_path_factory.mktemp("random") / "random-file.yaml"
+    path.write_bytes(blob)
+    try:
+        build_statement(path, iris, vocab, refs)
+    except SourceError as exc:
+        assert str(exc).startswith(str(path))
