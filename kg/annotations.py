@@ -498,15 +498,19 @@ class StatementBuilder:
         for means in r.strings(e, "means", f"{what}: event"):
             g.add((desc, EKG.means, Literal(means)))
 
+    def _stated(self, node: URIRef, d: LDict, cls: URIRef, sid: str, what: str) -> None:
+        """Type a time expression or duration and record its stated words and their span."""
+        stated = self.r.get(d, "text", str, what, required=True)
+        self.g.add((node, RDF.type, cls))
+        self.g.add((node, EKG.statedText, Literal(stated)))
+        self.g.add((node, RDFS.label, Literal(stated, lang="en")))
+        self._span(node, stated, sid, d.line_of("text"), f"{what}: text")
+
     def _time(self, node: URIRef, t: LDict, sid: str, what: str) -> URIRef:
         r, g = self.r, self.g
         r.check_keys(t, _TIME_KEYS, "time")
         twhat = f"{what}: time"
-        g.add((node, RDF.type, EKG.TimeExpression))
-        stated = r.get(t, "text", str, twhat, required=True)
-        g.add((node, EKG.statedText, Literal(stated)))
-        g.add((node, RDFS.label, Literal(stated, lang="en")))
-        self._span(node, stated, sid, t.line_of("text"), f"{twhat}: text")
+        self._stated(node, t, EKG.TimeExpression, sid, twhat)
         refinement = r.get(t, "refinement", str, twhat)
         if refinement is not None:
             g.add((node, EKG.refinement,
@@ -555,11 +559,7 @@ class StatementBuilder:
         r, g = self.r, self.g
         r.check_keys(d, _DURATION_KEYS, "duration")
         dwhat = f"{what}: duration"
-        g.add((node, RDF.type, EKG.Duration))
-        stated = r.get(d, "text", str, dwhat, required=True)
-        g.add((node, EKG.statedText, Literal(stated)))
-        g.add((node, RDFS.label, Literal(stated, lang="en")))
-        self._span(node, stated, sid, d.line_of("text"), f"{dwhat}: text")
+        self._stated(node, d, EKG.Duration, sid, dwhat)
         unit = r.get(d, "unit", str, dwhat, required=True)
         if unit not in _DURATION_UNITS:
             raise r.error(d.line_of("unit"), f"{dwhat}: unit must be one of "

@@ -6,8 +6,6 @@ written with sorted lines, so rebuilding gives a byte-identical file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from rdflib.namespace import RDF
 
 from kg.annotations import BuiltStatement, annotation_files, build_statement
 from kg.config import Settings
+from kg.files import write_atomically
 from kg.namespaces import EKG, SEM, IRIs
 from kg.ontology_docs import load_ontology
 from kg.reference import ReferenceIndex, Vocabulary, load_reference
@@ -130,12 +129,5 @@ def write_dataset(result: BuildResult, iris: IRIs, path: Path) -> int:
         payload = "\n".join(lines) + "\n"
     else:
         payload = result.dataset(iris).serialize(format="trig")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, payload)
     return len(lines)

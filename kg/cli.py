@@ -234,10 +234,9 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
     """Draft annotations of a statement text for a person to review (machine-drafted)."""
     import hashlib
     import json
-    import os
     import re
-    import tempfile
 
+    from kg.files import write_atomically
     from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text, to_json
     from kg.ontology_docs import load_ontology
     from kg.reference import load_reference
@@ -265,14 +264,7 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
     if output is None:
         click.echo(payload, nl=False)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(output, payload)
     click.echo(f"wrote {output}: {len(draft.figures)} figures, {len(draft.times)} time "
                f"expressions, {len(draft.attributions)} attribution cues (machine-drafted)",
                err=True)

@@ -42,7 +42,8 @@ class WorkflowError(Exception):
     """A step that cannot be done; the message says why."""
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
+def _temporary(path: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file next to ``path`` (renamed into place later)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -77,8 +78,8 @@ def add(settings: Settings, text_path: Path, statement_id: str,
     draft = draft_text(settings, text, statement_id, text_target.name,
                        {k: v for k, v in meta.items() if v})
     raw = text_path.read_bytes()
-    tmp_text = _write_atomically(text_target, raw)
-    tmp_yaml = _write_atomically(yaml_target, draft.encode("utf-8"))
+    tmp_text = _temporary(text_target, raw)
+    tmp_yaml = _temporary(yaml_target, draft.encode("utf-8"))
     try:
         os.replace(tmp_text, text_target)
         os.replace(tmp_yaml, yaml_target)
