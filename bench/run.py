@@ -117,7 +117,7 @@ class Plan:
         if n <= 2_000:
             return cls(n, 10, 1.5, 3.0, 2, 1.0, 3.0, "all", 3.0, False, 30, False)
         if n <= 30_000:
-            return cls(n, 10, 2.0, 10.0, 1, 0.0, 60.0, "reference", 5.0, False, 100)
+            return cls(n, 10, 2.0, 10.0, 1, 0.0, 40.0, "reference", 5.0, False, 100)
         return cls(n, 10, 5.0, 60.0, 0, 0.0, 0.0, "none", 5.0, True, 100)
 
 
@@ -1996,7 +1996,8 @@ class Run:
                  f"{extra['ingest'].get('statements_per_s')}")
         self.log("breakdown of small saved-query requests")
         extra["breakdown"] = run_json_subprocess(
-            ["--breakdown", "--data", str(data), "--queries", ",".join(SMALL)], 3600)
+            ["--breakdown", "--data", str(data), "--queries", ",".join(SMALL),
+             "--reps", "30" if self.n <= 2_000 else "10"], 3600)
 
         # report
         report["finished_loadavg"] = list(os.getloadavg())
@@ -2142,7 +2143,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
         return 0
     if args.breakdown:
-        breakdown_main(args.data, args.queries.split(","), 30)
+        breakdown_main(args.data, args.queries.split(","), args.reps or 30)
         return 0
     run = Run(args)
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
