@@ -115,7 +115,7 @@ class Plan:
     @classmethod
     def for_size(cls, n: int) -> Plan:
         if n <= 2_000:
-            return cls(n, 10, 1.5, 3.0, 2, 1.0, 3.0, "all", 3.0, False, 30, False)
+            return cls(n, 8, 1.5, 3.0, 2, 1.0, 2.0, "all", 3.0, False, 20, False)
         if n <= 30_000:
             return cls(n, 10, 2.0, 10.0, 1, 0.0, 40.0, "reference", 5.0, False, 100)
         return cls(n, 10, 5.0, 60.0, 0, 0.0, 0.0, "none", 5.0, True, 100)
