@@ -1771,6 +1771,8 @@ class Run:
             self.plan.reps = args.reps
         if args.rdflib:
             self.plan.rdflib_queries = args.rdflib
+        if args.sequential:
+            self.plan.sequential = True
         self.workers: list[Worker] = []
         self.servers: list[KgServer] = []
         self.virtuoso: Virtuoso | None = None
@@ -2123,6 +2125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib", choices=["all", "reference", "none"],
                         help="which queries rdflib runs (default depends on the size)")
     parser.add_argument("--skip-virtuoso", action="store_true")
+    parser.add_argument("--sequential", action="store_true",
+                        help="one backend up at a time (the default above 30,000 statements)")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the corpus")
     parser.add_argument("--worker", choices=["oxigraph", "rdflib"], help=argparse.SUPPRESS)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
