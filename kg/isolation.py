@@ -47,6 +47,9 @@ def run_in_child(fn: Callable[..., T], *args: Any, timeout: float = 10.0,
     if pid == 0:  # pragma: no cover - runs in the child
         os.close(read_fd)
         try:
+            # hold none of the server's sockets or files open, only the answer pipe
+            os.closerange(3, write_fd)
+            os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX"))
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
                         signal.SIGCHLD):
                 signal.signal(sig, signal.SIG_DFL)

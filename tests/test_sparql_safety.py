@@ -219,3 +219,20 @@ def test_unknown_pages_and_methods_are_clean(client):
     assert r.status_code == 404 and b"Traceback" not in r.data
     r = client.delete("/sparql")
     assert r.status_code == 405 and "GET" in r.headers["Allow"]
+
+
+def test_query_processes_hold_none_of_the_servers_sockets(app, client):
+    import os
+    import socket
+
+    listening = socket.socket()  # stands for the server's client connections
+    listening.bind(("127.0.0.1", 0))
+    try:
+        executor = app.extensions["kg"].executor
+        executor.close()  # new children are forked while the socket is open
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+        for child in executor._idle:
+            fds = os.listdir(f"/proc/{child.pid}/fd")
+            assert len(fds) <= 4, fds  # stdin, stdout, stderr and the answer pipe
+    finally:
+        listening.close()

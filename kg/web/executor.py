@@ -128,6 +128,14 @@ class _Child:
     version: object
 
 
+def _close_inherited(keep: int) -> None:
+    """Close every descriptor but stdio and ``keep``: a child must not hold the server's
+    client sockets open (a dropped keep-alive connection would otherwise never close)."""
+    limit = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
+    os.closerange(3, keep)
+    os.closerange(keep + 1, limit)
+
+
 def _child_main(conn: Connection, store: Store) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
                 signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
@@ -170,6 +178,7 @@ class ForkExecutor:
             if pid == 0:  # pragma: no cover - runs in the child
                 try:
                     parent_end.close()
+                    _close_inherited(child_end.fileno())
                     _child_main(child_end, self.store)
                 finally:
                     os._exit(0)
