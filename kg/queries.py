@@ -28,7 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.namespaces import IRIs
-from kg.sparql_scan import top_level_keywords, where_body_start
+from kg.sparql_scan import scan, top_level_keywords, where_body_start
 from kg.yamlsource import LDict, LList, SourceError, load_yaml
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -90,13 +90,6 @@ def _split_header(text: str) -> tuple[str, str]:
     return "".join(header), "".join(body)
 
 
-def _form(body: str) -> str | None:
-    for word in re.findall(r"[A-Za-z]+", re.sub(r"<[^>]*>|#[^\n]*|\"[^\"]*\"", " ", body)):
-        if word.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return word.upper()
-    return None
-
-
 def load_query(path: Path) -> SavedQuery:
     """Parse and check one saved query; raise SourceError naming the file."""
     name = path.stem
@@ -123,7 +116,7 @@ def load_query(path: Path) -> SavedQuery:
     tags = header.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise SourceError(path, header.line_of("tags"), "tags must be a list of words")
-    form = _form(body)
+    form = scan(body).form
     if form is None:
         raise SourceError(path, None, "the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE")
     params = [_param(path, header, key, value, body)

@@ -38,6 +38,7 @@ class Scan:
     from_named_graphs: list[str] = field(default_factory=list)
     using_or_with: bool = False
     keywords: set[str] = field(default_factory=set)
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE: the first one written
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -125,6 +126,8 @@ def scan(text: str) -> Scan:
         upper = value.upper() if kind == "word" else ""
         if upper:
             result.keywords.add(upper)
+            if result.form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                result.form = upper
         if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
             i += 3

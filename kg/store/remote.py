@@ -68,6 +68,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, N3, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.Wrapper import ASK, CONSTRUCT, DESCRIBE, INSERT, SELECT
 
+from kg.sparql_scan import scan
 from kg.store.base import (
     QueryResult,
     QuerySyntaxError,
@@ -110,19 +111,6 @@ _GRAPH_FORMATS = {
 _DATASET_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 _SYNTAX_MARKERS = re.compile(
     r"syntax|pars(e|ing)|SP030|error at \d+:\d+|expected|undefined|prefix|unexpected", re.I)
-_TOKENS = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<comment>\#[^\r\n]*)
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                  | '''(?:[^'\\]|\\.|'(?!''))*'''
-                  | "(?:[^"\\\r\n]|\\.)*"
-                  | '(?:[^'\\\r\n]|\\.)*')
-      | (?P<var>[?$]\w+)
-      | (?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w.:%-]|\\.)*)
-      | (?P<word>[^\W\d]\w*)
-      | (?P<other>.)""",
-    re.VERBOSE | re.DOTALL)
 _FORMS = {"SELECT": SELECT, "ASK": ASK, "CONSTRUCT": CONSTRUCT, "DESCRIBE": DESCRIBE}
 
 
@@ -136,17 +124,8 @@ class QueryShape:
 
 def query_shape(sparql: str) -> QueryShape:
     """Find the query form and any FROM/FROM NAMED, skipping strings, IRIs, names and comments."""
-    form: str | None = None
-    has_dataset = False
-    for match in _TOKENS.finditer(sparql):
-        if match.lastgroup != "word":
-            continue
-        word = match.group().upper()
-        if form is None and word in _FORMS:
-            form = _FORMS[word]
-        elif word == "FROM":
-            has_dataset = True
-    return QueryShape(form, has_dataset)
+    found = scan(sparql)
+    return QueryShape(_FORMS.get(found.form or ""), found.has_dataset_clause)
 
 
 def normalise_json_results(data: bytes) -> bytes:
