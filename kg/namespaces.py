@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import (
@@ -128,34 +129,58 @@ class IRIs:
         return self.graph("statement", statement_id)
 
     def prefixes(self) -> dict[str, str]:
-        """Every prefix used in files and query results, for this base."""
-        out = {
-            "ekg": str(EKG),
-            "schema": str(SCHEMA),
-            "sem": str(SEM),
-            "oa": str(OA),
-            "prov": str(PROV),
-            "skos": str(SKOS),
-            "dcterms": str(DCTERMS),
-            "foaf": str(FOAF),
-            "time": str(TIME),
-            "owl": str(OWL),
-            "rdf": str(RDF),
-            "rdfs": str(RDFS),
-            "xsd": str(XSD),
-            "sh": str(SH),
-            "wd": str(WD),
-            "void": str(VOID),
-            "dcat": str(DCAT),
-        }
-        out.update({p: str(ns) for p, ns in VOCAB.items()})
-        out.update({p: str(self.ns(p)) for p in INSTANCE_KINDS})
-        out["graph"] = f"{self.base}graph/"
-        return out
+        """Every prefix used in files and query results, for this base (a fresh copy)."""
+        return dict(_prefixes(self.base))
 
     def bind(self, manager: NamespaceManager) -> None:
-        for prefix, iri in self.prefixes().items():
+        for prefix, iri in _prefixes(self.base):
             manager.bind(prefix, iri, override=True, replace=True)
 
     def sparql_prologue(self) -> str:
-        return "".join(f"PREFIX {p}: <{i}>\n" for p, i in sorted(self.prefixes().items()))
+        return _prologue(self.base)
+
+    def curie(self, iri: str) -> str:
+        """``prefix:local`` with the longest matching namespace, or the IRI itself."""
+        for prefix, namespace in _longest_first(self.base):
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+
+@lru_cache(maxsize=16)
+def _prefixes(base: str) -> tuple[tuple[str, str], ...]:
+    """The prefix table for a base, computed once: it is read on every request."""
+    iris = IRIs(base)
+    out = {
+        "ekg": str(EKG),
+        "schema": str(SCHEMA),
+        "sem": str(SEM),
+        "oa": str(OA),
+        "prov": str(PROV),
+        "skos": str(SKOS),
+        "dcterms": str(DCTERMS),
+        "foaf": str(FOAF),
+        "time": str(TIME),
+        "owl": str(OWL),
+        "rdf": str(RDF),
+        "rdfs": str(RDFS),
+        "xsd": str(XSD),
+        "sh": str(SH),
+        "wd": str(WD),
+        "void": str(VOID),
+        "dcat": str(DCAT),
+    }
+    out.update({p: str(ns) for p, ns in VOCAB.items()})
+    out.update({p: str(iris.ns(p)) for p in INSTANCE_KINDS})
+    out["graph"] = f"{base}graph/"
+    return tuple(out.items())
+
+
+@lru_cache(maxsize=16)
+def _prologue(base: str) -> str:
+    return "".join(f"PREFIX {p}: <{i}>\n" for p, i in sorted(_prefixes(base)))
+
+
+@lru_cache(maxsize=16)
+def _longest_first(base: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(_prefixes(base), key=lambda pair: -len(pair[1])))

@@ -250,7 +250,7 @@ Term = ox.NamedNode | ox.Literal
 
 
 def bind(query: SavedQuery, raw: Mapping[str, str], iris: IRIs,
-         allowed_values: Mapping[str, set[str]] | None = None) -> dict[str, Term]:
+         allowed_values: Mapping[str, frozenset[str]] | None = None) -> dict[str, Term]:
     """Typed terms for the request's parameters (defaults applied). Raises ParameterError."""
     unknown = sorted(set(raw) - {p.name for p in query.params} - RESERVED)
     if unknown:
@@ -267,10 +267,10 @@ def bind(query: SavedQuery, raw: Mapping[str, str], iris: IRIs,
                 raise ParameterError(f"parameter {param.name!r} is required")
             continue
         term = to_term(param, value, iris)
-        choices = set(param.values) | set((allowed_values or {}).get(param.name, set()))
-        if choices:
-            expanded = {expand_curie(c, iris) for c in choices}
-            if term.value not in expanded:
+        from_graph = (allowed_values or {}).get(param.name, frozenset())  # full IRIs already
+        if param.values or from_graph:
+            if term.value not in from_graph and term.value not in {
+                    expand_curie(c, iris) for c in param.values}:
                 raise ParameterError(f"parameter {param.name!r} must be one of the listed values; "
                                      f"{value!r} is not")
         terms[param.name] = term

@@ -76,10 +76,7 @@ class Resources:
         return Link(iri, labels.get(iri) or self.curie(iri), True)
 
     def curie(self, iri: str) -> str:
-        for prefix, namespace in sorted(self.iris.prefixes().items(), key=lambda p: -len(p[1])):
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
+        return self.iris.curie(iri)
 
     def terms(self, body: str) -> list[dict[str, Any]]:
         """Like select, but values stay RDF terms (IRIs and literals kept apart)."""

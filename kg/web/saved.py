@@ -86,10 +86,9 @@ def run(name: str) -> Response:
                                "text/turtle, application/ld+json, application/n-triples")
 
 
-def _allowed_values(query: SavedQuery) -> dict[str, set[str]]:
+def _allowed_values(query: SavedQuery) -> dict[str, frozenset[str]]:
     kg = get_kg()
-    return {p.name: {o["value"] for o in kg.param_values(query.name, p.name)}
-            for p in query.params if p.values_query}
+    return {p.name: kg.allowed_values(query.name, p.name) for p in query.params if p.values_query}
 
 
 def _answer(query: SavedQuery, fmt: str) -> Response:

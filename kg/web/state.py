@@ -16,6 +16,7 @@ from kg.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
 from kg.validate import Validator, load_shapes
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryJob
+from kg.web.resources import Resources
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -43,7 +44,7 @@ class KG:
     executor: ForkExecutor | InlineExecutor
     catalogue: dict[str, SavedQuery] = field(default_factory=dict)
     _graphs: list[str] | None = field(default=None, repr=False)
-    _values: dict[tuple[str, str], tuple[object, list[dict[str, str]]]] = field(
+    _values: dict[tuple[str, ...], tuple[object, object]] = field(
         default_factory=dict, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cache_bytes: int = 0
@@ -118,33 +119,35 @@ class KG:
         store.refresh()
         return (id(store.oxigraph), store.version)
 
-    def param_values(self, query: str, param: str) -> list[dict[str, str]]:
-        """The allowed values of a parameter (``value`` and ``label``), from the graph.
-
-        Cached per store version: the values query runs once per version."""
+    def _cached(self, key: tuple[str, ...], compute: Callable[[], object]) -> object:
+        """A value computed once per store version (every time for remote stores)."""
         version = self.store_version()
-        cached = self._values.get((query, param))
-        if cached is not None and cached[0] == version and version is not None:
+        cached = self._values.get(key)
+        if cached is not None and version is not None and cached[0] == version:
             return cached[1]
-        spec = self.catalogue[query].param(param)
-        if spec is None or not spec.values_query:
-            return []
-        values = sorted({str(row["value"]) for row in self.store.select(spec.values_query)
-                         if row.get("value") is not None})
-        labels: dict[str, str] = {}
-        if values:
-            block = " ".join(f"<{v}>" for v in values)
-            rows = self.store.select(
-                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-                "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
-                f"SELECT ?value (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?value {{ {block} }} "
-                "OPTIONAL { ?value rdfs:label|skos:prefLabel|foaf:name ?l } } GROUP BY ?value")
-            labels = {str(r["value"]): str(r["label"]) for r in rows if r.get("label")}
-        result = [{"value": v, "label": labels.get(v, v.rsplit("/", 1)[-1])} for v in values]
-        result.sort(key=lambda item: item["label"].lower())
-        self._values[(query, param)] = (version, result)
-        return result
+        value = compute()
+        self._values[key] = (version, value)
+        return value
+
+    def allowed_values(self, query: str, param: str) -> frozenset[str]:
+        """The IRIs or values a parameter may take, from its values query."""
+        def compute() -> frozenset[str]:
+            spec = self.catalogue[query].param(param)
+            if spec is None or not spec.values_query:
+                return frozenset()
+            return frozenset(str(row["value"]) for row in self.store.select(spec.values_query)
+                             if row.get("value") is not None)
+        return self._cached(("allowed", query, param), compute)  # type: ignore[return-value]
+
+    def param_values(self, query: str, param: str) -> list[dict[str, str]]:
+        """The allowed values of a parameter with their labels (forms and the API document)."""
+        def compute() -> list[dict[str, str]]:
+            values = self.allowed_values(query, param)
+            labels = Resources(self.store, self.settings.iris).labels(set(values))
+            result = [{"value": v, "label": labels.get(v, v.rsplit("/", 1)[-1])}
+                      for v in values]
+            return sorted(result, key=lambda item: (item["label"].lower(), item["value"]))
+        return self._cached(("labelled", query, param), compute)  # type: ignore[return-value]
 
     def examples(self) -> list[tuple[str, str]]:
         """``(title, text)`` of the saved queries, shown as examples on the query page."""
