@@ -121,7 +121,7 @@ def _load(settings: Settings, dataset_file: Path, force: bool) -> bool:
     marker = dataset_file.with_name(dataset_file.name + ".loaded")
     digest = _file_digest(dataset_file)
     try:
-        store = open_store(settings.store, settings.home)
+        store = open_store(settings.store, settings.home, options=settings.store_options)
         current = marker.read_text().strip() if marker.exists() else None
         if not force and not store.is_empty() and current == f"{settings.store} {digest}":
             store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, make_app
+from conftest import FIRST, ROOT, make_app
 from servers import virtuoso  # noqa: F401 - a fixture
 from test_saved_queries import CATALOGUE
 
@@ -86,3 +86,21 @@ def test_pages_render_on_virtuoso(pair):
     for url in ("/", "/id/event/khojaly-1992-02", "/id/statement/unsc-2021-05-25-poc-AZE"):
         r = remote.get(url, headers={"Accept": "text/html"})
         assert r.status_code == 200, url
+
+
+def test_kg_load_into_virtuoso_uses_the_remote_store_settings(virtuoso, built_file,  # noqa: F811
+                                                               tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    env = {"KG_STORE": f"sparql:{virtuoso.query_url}",
+           "KG_STORE_UPDATE_URL": virtuoso.update_url,
+           "KG_STORE_GRAPH_STORE_URL": virtuoso.graph_store_url}
+    dataset = tmp_path / "kg.nq"
+    dataset.write_bytes(built_file.read_bytes())
+    result = CliRunner().invoke(main, ["--home", str(ROOT), "load", "--force", str(dataset)],
+                                env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    store = RemoteStore(virtuoso.query_url)
+    assert f"https://w3id.org/ekg/graph/statement/{FIRST}" in store.graph_names()

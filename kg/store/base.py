@@ -90,6 +90,11 @@ class Store(ABC):
     def is_empty(self) -> bool:
         """True if the store holds no quads."""
 
+    def graph_triples(self, graph: str) -> Iterable[ox.Triple]:
+        """The triples of one named graph, as the store yields them (none if no such graph)."""
+        name = ox.NamedNode(graph)
+        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}")
+
     def select(self, sparql: str, timeout: float | None = None) -> list[dict[str, Any]]:
         """Run a SELECT over the union of all graphs; rows map variable -> Python value."""
         result = self.query(sparql, timeout=timeout)

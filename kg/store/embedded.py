@@ -131,16 +131,7 @@ class EmbeddedStore(Store):
         if current == self._version:
             return
         with self._file_lock(exclusive=False):
-            current = self._read_version()
-            if current[0] != self._version[0]:
-                self._reload()
-                return
-            entries = self._read_log(after=self._version[1])
-            replica = self._replica
-            for _, update in entries:
-                replica.update(update)
-            with self._lock:
-                self._version = current
+            self.refresh_locked()
 
     def _read_log(self, after: int) -> list[tuple[int, str]]:
         entries = []
@@ -243,7 +234,8 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(str(exc)) from exc
 
     def refresh_locked(self) -> None:
-        """Catch up with the store while already holding the exclusive file lock."""
+        """Catch up with the store while holding its file lock: apply the logged writes this
+        replica has not seen, or reload it when the store was replaced whole."""
         current = self._read_version()
         if current == self._version:
             return
@@ -252,7 +244,8 @@ class EmbeddedStore(Store):
             return
         for _, update in self._read_log(after=self._version[1]):
             self._replica.update(update)
-        self._version = current
+        with self._lock:
+            self._version = current
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._write(sparql, base_iri=base_iri)

@@ -211,8 +211,7 @@ def _named_graph(namespace: str, rest: str) -> Response:
         fmt = conneg.choose(conneg.GRAPH, accept, forced, html=False)
     except conneg.NotAcceptable as exc:
         return error_response(406, str(exc))
-    triples = list(kg.store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(iri)} {{ ?s ?p ?o }} }}"))
+    triples = list(kg.store.graph_triples(iri))
     body = ox.serialize(triples, format=conneg.OX_RDF[fmt.name],
                         prefixes=_prefixes(triples) if fmt.name in ("turtle", "rdfxml") else None)
     response = Response(body or b"", 200, content_type=fmt.content_type)

@@ -34,8 +34,7 @@ LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
 def _graph_triples(graph: str) -> Iterator[bytes]:
     """One named graph as N-Triples, in chunks (held one graph at a time)."""
-    triples = get_kg().store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+    triples = get_kg().store.graph_triples(graph)
     batch: list[ox.Triple] = []
     for triple in triples:
         batch.append(triple)
@@ -64,8 +63,7 @@ def _stream(name: str) -> Iterator[bytes]:
         return
     yield b"["
     for index, graph in enumerate(graphs):
-        triples = list(kg.store.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"))
+        triples = list(kg.store.graph_triples(graph))
         nodes = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]"
         prefix = b"," if index else b""
         yield prefix + json.dumps({"@id": graph}).encode()[:-1] + b', "@graph": ' + nodes + b"}"

@@ -126,11 +126,13 @@ def _check_statement(graph: str, ntriples: str) -> None:
 
 
 def _store_graph(graph: str) -> Graph:
-    store = get_kg().store
-    triples = list(store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"))
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return Graph().parse(data=data, format="nt")
+    return Graph().parse(data=_ntriples(graph), format="nt")
+
+
+def _ntriples(graph: str) -> str:
+    """A stored graph as N-Triples text."""
+    triples = list(get_kg().store.graph_triples(graph))
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
 
 
 def _exists(graph: str) -> bool:
@@ -147,8 +149,7 @@ def read() -> Response:
         fmt = conneg.choose(conneg.GRAPH, request.headers.get("Accept"), None, html=False)
     except conneg.NotAcceptable as exc:
         raise Refused(406, str(exc)) from exc
-    triples = list(get_kg().store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"))
+    triples = list(get_kg().store.graph_triples(graph))
     response = Response(ox.serialize(triples, format=conneg.OX_RDF[fmt.name]) or b"", 200,
                         content_type=fmt.content_type)
     response.vary.add("Accept")
@@ -176,12 +177,7 @@ def merge() -> Response:
     graph = _graph_param()
     _protected(graph)
     ntriples = _upload(graph)
-    current = ""
-    if _exists(graph):
-        current = (ox.serialize(list(get_kg().store.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")),
-            format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-    merged = current + ntriples
+    merged = (_ntriples(graph) if _exists(graph) else "") + ntriples
     _check_statement(graph, merged)
     get_kg().store.replace_graph(graph, merged)
     get_kg().invalidate()
