@@ -79,20 +79,27 @@ def build_command(state: _State, output: str | None) -> None:
 
 
 @main.command("validate")
+@click.option("--store", "in_store", is_flag=True,
+              help="Check the statement graphs the configured store holds (with the store's "
+                   "own ontology and reference graphs) instead of building the sources.")
 @click.pass_obj
-def validate_command(state: _State) -> None:
+def validate_command(state: _State, in_store: bool) -> None:
     """Check every statement graph (with reference data and ontology) against the SHACL shapes."""
     from kg.validate import Validator, load_shapes
 
-    result = _build(state)
     settings = state.settings
+    if in_store:
+        ontology, reference, statements = _stored_graphs(settings)
+    else:
+        result = _build(state)
+        ontology, reference = result.ontology, result.reference
+        statements = ((s.statement_id, s.graph) for s in result.statements)
     try:
         shapes = load_shapes(settings.shapes_dir)
     except (SourceError, FileNotFoundError) as exc:
         _fail(str(exc), EXIT_INPUT)
-    validator = Validator(shapes, result.ontology, settings.iris)
-    report = validator.validate(((s.statement_id, s.graph) for s in result.statements),
-                                result.reference)
+    validator = Validator(shapes, ontology, settings.iris)
+    report = validator.validate(statements, reference)
     for finding in report.findings:
         click.echo(str(finding), err=finding.severity == "Violation")
     warnings = len(report.findings) - len(report.violations)
@@ -102,6 +109,33 @@ def validate_command(state: _State) -> None:
         click.echo(f"validation failed: {summary}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"valid: {summary}")
+
+
+def _stored_graphs(settings: Settings):
+    """The ontology, the reference graph and (id, graph) of each statement graph in the store."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from kg.store import StoreError, open_store
+
+    def as_rdflib(name: str) -> Graph:
+        triples = list(store.graph_triples(name))
+        text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+        return Graph().parse(data=text, format="nt")
+
+    iris = settings.iris
+    prefix = f"{settings.base_iri}graph/statement/"
+    try:
+        store = open_store(settings.store, settings.home, options=settings.store_options)
+        names = [n for n in store.graph_names() if n.startswith(prefix)]
+        ontology = as_rdflib(str(iris.ontology_graph))
+        reference = as_rdflib(str(iris.reference_graph))
+    except StoreError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if not len(ontology) or not len(reference):
+        _fail(f"{settings.store} holds no ontology or reference graph: load a build first",
+              EXIT_INPUT)
+    return ontology, reference, ((n[len(prefix):], as_rdflib(n)) for n in names)
 
 
 def _file_digest(path: Path) -> str:
@@ -161,8 +195,13 @@ def serve_command(state: _State, host: str, port: int, workers: int, threads: in
     import os
 
     from kg.build import write_dataset
+    from kg.store import StoreError, check_store
 
     settings = state.settings
+    try:
+        check_store(settings.store, settings.home)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_INPUT)
     if not no_build:
         result = _build(state)
         write_dataset(result, settings.iris, settings.build_file)

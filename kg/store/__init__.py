@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kg.store.base import Store, StoreError
-from kg.store.embedded import EmbeddedStore
+from kg.store.embedded import EmbeddedStore, check_folder
 from kg.store.remote import RemoteStore
 
-__all__ = ["EmbeddedStore", "RemoteStore", "Store", "StoreError", "open_store"]
+__all__ = ["EmbeddedStore", "RemoteStore", "Store", "StoreError", "check_store", "open_store"]
 
 _REMOTE_OPTIONS = frozenset(
     {"update_url", "graph_store_url", "user", "password", "timeout", "union_default_graph"})
@@ -30,6 +30,14 @@ def open_store(spec: str, home: Path, read_only: bool = False,
     if kind == "sparql":
         return _remote_store(rest, options or {})
     raise StoreError(f"unknown store {spec!r}: use oxigraph:PATH, memory: or sparql:URL")
+
+
+def check_store(spec: str, home: Path) -> None:
+    """Before serving: an embedded store's folder must take writes (StoreError if not)."""
+    kind, _, rest = spec.partition(":")
+    if kind == "oxigraph":
+        path = Path(rest).expanduser()
+        check_folder((path if path.is_absolute() else home / path).parent)
 
 
 def _remote_store(query_url: str, options: Mapping[str, str]) -> RemoteStore:

@@ -10,6 +10,14 @@ generation (a whole reload) makes it copy the store again. Replicas are swapped
 or updated whole, so a query sees a graph before or after a write, never half of
 it. ``PATH.lock`` (flock) keeps readers out while a writer changes the files.
 
+Crashes: each write is one RocksDB transaction, and a whole reload builds a new
+folder and swaps it in, so the store of record holds the old or the new data.
+``PATH.writing`` marks a write in progress; found with no writer holding the lock,
+it means a writer died, and the next process to look (at open, or before its next
+query) recovers: it puts back a half-swapped folder, starts a new generation
+(every replica reloads from the store of record, the log may lack the last write)
+and clears the marker.
+
 Why memory: querying pyoxigraph in memory is several times faster than on disk,
 and a replica per process lets gunicorn workers answer in parallel on one
 RocksDB store, which only one process may open for writing at a time.
@@ -36,6 +44,29 @@ _FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 _CHUNK = 1 << 16
 
 
+def check_folder(folder: Path, writable: bool = True) -> None:
+    """Fail with a clear StoreError unless ``folder`` exists (or can be made) and, if
+    ``writable``, takes a small write (a read-only or full file system is caught here)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store folder {folder}: {exc.strerror}") from exc
+    if not writable:
+        return
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * 65536)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise StoreError(f"the store folder {folder} cannot be written: "
+                         f"{exc.strerror or exc}") from exc
+
+
+class _Unchanged(Exception):
+    """A write failed before it changed the store; ``__cause__`` is the error to raise."""
+
+
 def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode] | None:
     return None if names is None else [ox.NamedNode(n) for n in names]
 
@@ -51,6 +82,9 @@ class EmbeddedStore(Store):
         self._replica = ox.Store()
         if path is not None:
             self._check_folder()
+            if not read_only and self._interrupted():
+                with self._file_lock(exclusive=True):
+                    self._recover_locked()
             with self._file_lock(exclusive=False):
                 self._reload()
 
@@ -61,27 +95,77 @@ class EmbeddedStore(Store):
 
     def _check_folder(self) -> None:
         assert self.path is not None
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the store folder {parent}: {exc.strerror}") from exc
-        if not os.access(parent, os.W_OK) and not self.read_only:
-            raise StoreError(f"the store folder {parent} is not writable")
+        check_folder(self.path.parent, writable=not self.read_only)
 
     @contextmanager
-    def _file_lock(self, exclusive: bool) -> Iterator[None]:
+    def _file_lock(self, exclusive: bool, wait: bool = True) -> Iterator[bool]:
+        """Hold the store's lock for the block; with ``wait=False`` the block gets False
+        (and holds nothing) when another process has it."""
         lock_path = self._side(".lock")
         try:
             handle = open(lock_path, "a+")  # noqa: SIM115 - held for the block
         except OSError as exc:
             raise StoreError(f"cannot open the store lock {lock_path}: {exc.strerror}") from exc
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            yield
+            flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+            try:
+                fcntl.flock(handle, flags if wait else flags | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+    # -- crash recovery ----------------------------------------------------------------
+    def _interrupted(self) -> bool:
+        """True if a write was in progress (or a folder swap half done) when last seen."""
+        assert self.path is not None
+        return self._side(".writing").exists() or (
+            not self.path.exists() and self._side(".old").exists())
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Mark a write in progress for the block (the caller holds the exclusive lock).
+
+        The block raises ``_Unchanged`` when it failed before changing anything: the mark
+        goes; any other exception leaves it, and the next look recovers."""
+        marker = self._side(".writing")
+        with marker.open("w") as handle:
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            yield
+        except _Unchanged as exc:
+            marker.unlink(missing_ok=True)
+            raise exc.__cause__ or exc from None
+        marker.unlink(missing_ok=True)
+
+    def _recover_locked(self) -> None:
+        """Undo what a writer that died left behind (the caller holds the exclusive lock)."""
+        assert self.path is not None
+        if not self._interrupted():
+            return
+        old = self._side(".old")
+        if not self.path.exists() and old.exists():
+            old.rename(self.path)  # the swap had moved the old folder away: put it back
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self._side(".loading"), ignore_errors=True)
+        self._side(".log").unlink(missing_ok=True)
+        self._write_version((uuid.uuid4().hex, 0))
+        self._side(".writing").unlink(missing_ok=True)
+
+    def _recover_if_interrupted(self) -> None:
+        """Recover from a dead writer, unless a live one holds the lock (then it is busy)."""
+        if self.read_only or not self._interrupted():
+            return
+        with self._file_lock(exclusive=True, wait=False) as held:
+            if held:
+                self._recover_locked()
 
     def _read_version(self) -> tuple[str, int]:
         try:
@@ -115,10 +199,9 @@ class EmbeddedStore(Store):
         fresh = ox.Store()
         if self.path.exists():
             source = self._open_persistent(read_only=True)
-            with tempfile.NamedTemporaryFile(suffix=".nq", dir=self.path.parent) as tmp:
-                source.dump(tmp.name, format=ox.RdfFormat.N_QUADS)
-                del source
-                fresh.bulk_load(path=tmp.name, format=ox.RdfFormat.N_QUADS)
+            # Streamed quad by quad: no temporary copy on disk (which may be full).
+            fresh.bulk_extend(source.quads_for_pattern(None, None, None, None))
+            del source
         with self._lock:
             self._replica = fresh
             self._version = version
@@ -127,6 +210,7 @@ class EmbeddedStore(Store):
         """Bring this process's replica up to the store's latest version."""
         if self.path is None:
             return
+        self._recover_if_interrupted()
         current = self._read_version()
         if current == self._version:
             return
@@ -138,7 +222,10 @@ class EmbeddedStore(Store):
         try:
             with self._side(".log").open(encoding="utf-8") as handle:
                 for line in handle:
-                    record = json.loads(line)
+                    try:
+                        record = json.loads(line)
+                    except ValueError:  # a line cut short by a crash: nothing after it counts
+                        break
                     if record["seq"] > after:
                         entries.append((record["seq"], record["update"]))
         except FileNotFoundError:
@@ -211,27 +298,35 @@ class EmbeddedStore(Store):
                     self._version = (self._version[0], self._version[1] + 1)
                 return
             with self._file_lock(exclusive=True):
+                self._recover_locked()
                 self.refresh_locked()
                 persistent = self._open_persistent(read_only=False)
                 try:
-                    persistent.update(update, base_iri=base_iri)
-                    persistent.flush()
+                    with self._writing():
+                        try:
+                            persistent.update(update, base_iri=base_iri)
+                        except BaseException as exc:  # the transaction did not commit
+                            raise _Unchanged from exc
+                        persistent.flush()
+                        generation, sequence = self._read_version()
+                        if not generation:
+                            generation = uuid.uuid4().hex
+                        sequence += 1
+                        with self._side(".log").open("a", encoding="utf-8") as log:
+                            log.write(json.dumps({"seq": sequence, "update": update}) + "\n")
+                            log.flush()
+                            os.fsync(log.fileno())
+                        self._write_version((generation, sequence))
                 finally:
                     del persistent
-                generation, sequence = self._read_version()
-                if not generation:
-                    generation = uuid.uuid4().hex
-                sequence += 1
-                with self._side(".log").open("a", encoding="utf-8") as log:
-                    log.write(json.dumps({"seq": sequence, "update": update}) + "\n")
-                    log.flush()
-                    os.fsync(log.fileno())
-                self._write_version((generation, sequence))
                 self._replica.update(update, base_iri=base_iri)
                 with self._lock:
                     self._version = (generation, sequence)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot write the store at {self.path}: "
+                             f"{exc.strerror or exc}") from exc
 
     def refresh_locked(self) -> None:
         """Catch up with the store while holding its file lock: apply the logged writes this
@@ -273,25 +368,36 @@ class EmbeddedStore(Store):
             return
         # Load into a new folder, then swap folders: the old store stays whole until the
         # new one is complete, and a crash leaves one or the other.
-        with self._file_lock(exclusive=True):
-            staging = self._side(".loading")
-            old = self._side(".old")
-            shutil.rmtree(staging, ignore_errors=True)
+        try:
+            with self._file_lock(exclusive=True):
+                self._recover_locked()
+                with self._writing():
+                    self._swap_in(dataset_file, fmt)
+                self._reload()
+        except OSError as exc:
+            raise StoreError(f"cannot write the store at {self.path}: "
+                             f"{exc.strerror or exc}") from exc
+
+    def _swap_in(self, dataset_file: Path, fmt: ox.RdfFormat) -> None:
+        """Bulk-load into a staging folder, then swap it for the store's folder."""
+        assert self.path is not None
+        staging = self._side(".loading")
+        old = self._side(".old")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
             fresh = ox.Store(str(staging))
-            try:
-                fresh.bulk_load(path=str(dataset_file), format=fmt)
-            except (OSError, SyntaxError, ValueError) as exc:
-                del fresh
-                shutil.rmtree(staging, ignore_errors=True)
-                raise StoreError(f"cannot load {dataset_file}: {exc}") from exc
+            fresh.bulk_load(path=str(dataset_file), format=fmt)
             fresh.optimize()
             fresh.flush()
-            del fresh
-            shutil.rmtree(old, ignore_errors=True)
-            if self.path.exists():
-                self.path.rename(old)
-            staging.rename(self.path)
-            shutil.rmtree(old, ignore_errors=True)
-            self._side(".log").unlink(missing_ok=True)
-            self._write_version((uuid.uuid4().hex, 0))
-            self._reload()
+        except (OSError, SyntaxError, ValueError) as exc:
+            fresh = None
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _Unchanged from StoreError(f"cannot load {dataset_file}: {exc}")
+        del fresh
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        staging.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        self._side(".log").unlink(missing_ok=True)
+        self._write_version((uuid.uuid4().hex, 0))

@@ -9,6 +9,7 @@ import time
 from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from kg.store.base import QueryTimeout, StoreUnavailable
 from kg.web import conneg
 
 log = logging.getLogger("kg.request")
@@ -51,6 +52,13 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
+def _unavailable(exc: StoreUnavailable | QueryTimeout) -> Response:
+    """The store is down or the page's query ran out of time: try again later, not a 500."""
+    log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
+    return error_response(503, f"the knowledge graph's store cannot answer right now: {exc}",
+                          {"Retry-After": "5"})
+
+
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal error: the request could not be completed")
@@ -69,6 +77,8 @@ def _cors_origin(app: Flask) -> str | None:
 def install(app: Flask) -> None:
     """Register error handlers, CORS, security headers and the structured request log."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreUnavailable, _unavailable)
+    app.register_error_handler(QueryTimeout, _unavailable)
     app.register_error_handler(Exception, _unexpected)
 
     @app.before_request
