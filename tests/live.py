@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,18 +41,33 @@ class LiveServer:
         return Path(self.log.name).read_text(encoding="utf-8")
 
 
+def environment(dataset: Path, folder: Path, **env_overrides: str) -> dict[str, str]:
+    """The environment of `kg` commands on a scratch store in ``folder``."""
+    env = dict(os.environ, KG_HOME=str(ROOT), KG_STORE=f"oxigraph:{folder}/store",
+               KG_BUILD_FILE=str(dataset))
+    env.update(env_overrides)
+    return env
+
+
 def start(dataset: Path, folder: Path, workers: int = 2, **env_overrides: str) -> LiveServer:
     """`kg load` the dataset into a scratch store, then `kg serve --no-build` and wait for it."""
-    env = dict(os.environ, KG_HOME=str(ROOT), KG_STORE=f"oxigraph:{folder}/store",
-               KG_BUILD_FILE=str(dataset), **env_overrides)
-    kg = [sys.executable, "-m", "kg"]
-    subprocess.run(kg + ["load", str(dataset)], env=env, check=True, capture_output=True,
+    env = environment(dataset, folder, **env_overrides)
+    subprocess.run(KG + ["load", str(dataset)], env=env, check=True, capture_output=True,
                    timeout=120)
+    return serve(env, folder, workers)
+
+
+KG = [sys.executable, "-m", "kg"]
+
+
+def serve(env: dict[str, str], folder: Path, workers: int = 2) -> LiveServer:
+    """`kg serve --no-build` on the store ``env`` names, in a session of its own (so that
+    ``kill()`` reaches gunicorn's workers too); returns once it answers."""
     port = free_port()
-    log = (folder / "server.log").open("w+", encoding="utf-8")
+    log = (folder / "server.log").open("a+", encoding="utf-8")
     process = subprocess.Popen(
-        kg + ["serve", "--no-build", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        KG + ["serve", "--no-build", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -60,10 +76,18 @@ def start(dataset: Path, folder: Path, workers: int = 2, **env_overrides: str) -
             return LiveServer(url, process, log)
         except OSError:  # refused, reset or timed out while the workers boot
             if time.time() > deadline or process.poll() is not None:
-                process.kill()
-                process.wait()
+                kill(process)
                 log.seek(0)
                 text = log.read()
                 log.close()
                 raise RuntimeError(f"kg serve did not start:\n{text}") from None
             time.sleep(0.2)
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL a process started in a session of its own, with everything it started."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
