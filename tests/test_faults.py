@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -125,6 +126,49 @@ def _quietly(function, *args) -> None:
         function(*args)
     except OSError:  # the server was killed under the request: that is the point
         pass
+
+
+def test_queries_during_replacements_see_one_version_or_the_other(built_file, first_ntriples,
+                                                                  tmp_path):
+    """Concurrency: four clients query the statement graph while it is replaced back and
+    forth through the other worker; every answer is one whole version."""
+    env = live.environment(built_file, tmp_path, KG_UPDATE_TOKEN=TOKEN,
+                           KG_MAX_BODY=str(64 << 20))
+    server = live.start(built_file, tmp_path, KG_UPDATE_TOKEN=TOKEN, KG_MAX_BODY=str(64 << 20))
+    assert env["KG_STORE"].endswith("/store")
+    versions = [first_ntriples, _padded(first_ntriples, 2_000)]
+    try:
+        old = _state(server.url)
+        allowed = {old, (old[0] + 2_000, 2_000)}
+        answers: list[tuple[int, int]] = []
+        failures: list[str] = []
+        done = threading.Event()
+
+        def reader() -> None:
+            while not done.is_set():
+                try:
+                    answers.append(_state(server.url))
+                except urllib.error.HTTPError as exc:
+                    failures.append(f"{exc.code}: {exc.read()[:300]!r}")
+                except OSError as exc:
+                    failures.append(repr(exc))
+
+        readers = [threading.Thread(target=reader) for _ in range(4)]
+        for thread in readers:
+            thread.start()
+        try:
+            for i in range(6):
+                assert _put(server.url, versions[(i + 1) % 2]) in (200, 204)
+        finally:
+            done.set()
+            for thread in readers:
+                thread.join(timeout=60)
+        assert not failures, failures[:3]
+        assert len(answers) > 20 and set(answers) <= allowed, set(answers) - allowed
+        assert set(answers) == allowed  # both versions were seen while writes went on
+        assert _state(server.url) == old
+    finally:
+        server.stop()
 
 
 WRITER = """

@@ -234,6 +234,12 @@ class EmbeddedStore(Store):
 
     # -- reading -----------------------------------------------------------------------
     @property
+    def mutation_lock(self) -> threading.RLock:
+        """Held while this process changes its replica: fork only while holding it, or a
+        child may inherit the replica's internal locks taken by a thread it does not have."""
+        return self._lock
+
+    @property
     def oxigraph(self) -> ox.Store:
         """The in-memory replica queries run on."""
         return self._replica
@@ -293,8 +299,8 @@ class EmbeddedStore(Store):
             raise StoreError("the store is open read-only")
         try:
             if self.path is None:
-                self._replica.update(update, base_iri=base_iri)
                 with self._lock:
+                    self._replica.update(update, base_iri=base_iri)
                     self._version = (self._version[0], self._version[1] + 1)
                 return
             with self._file_lock(exclusive=True):
@@ -319,8 +325,8 @@ class EmbeddedStore(Store):
                         self._write_version((generation, sequence))
                 finally:
                     del persistent
-                self._replica.update(update, base_iri=base_iri)
                 with self._lock:
+                    self._replica.update(update, base_iri=base_iri)
                     self._version = (generation, sequence)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
@@ -337,9 +343,9 @@ class EmbeddedStore(Store):
         if current[0] != self._version[0]:
             self._reload()
             return
-        for _, update in self._read_log(after=self._version[1]):
-            self._replica.update(update)
         with self._lock:
+            for _, update in self._read_log(after=self._version[1]):
+                self._replica.update(update)
             self._version = current
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

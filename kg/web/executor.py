@@ -173,7 +173,7 @@ class ForkExecutor:
 
     def _spawn(self) -> _Child:
         parent_end, child_end = Pipe()
-        with self._fork_lock:
+        with self._fork_lock, self.store.mutation_lock:
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child
                 try:
