@@ -156,3 +156,150 @@ def test_random_bytes_as_an_annotation_file(parser_env, tmp_path_factory, blob):
         build_statement(path, iris, vocab, refs)
     except SourceError as exc:
         assert str(exc).startswith(str(path))
+
+
+# -- kg extract: random and adversarial text ------------------------------------------------
+
+WORDS = ["About", "over", "4,000", "719", "civilians", "people", "were", "killed", "including",
+         "went", "missing", "in", "February", "1992", "since", "30", "years", "Armenia",
+         "Azerbaijan", "Khojaly", "hundreds", "of", "thousands", "1e308", "10" * 40, "-5",
+         "½", "٣٠٠", "百", "\u202e", "\u200f", "שלום", "مدنيين", "\x00", "\x1b[31m", "\ufeff",
+         "\u0301", "\t", "\r\n", ".", "!", "?", ";", "“", "”", "(", ")", "-", "—", " "]
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    from kg.ingest.extract import Extractor
+
+    iris = IRIs()
+    return Extractor(load_reference(ROOT / "data" / "reference", iris),
+                     load_ontology(ROOT / "ontology"))
+
+
+def _check_draft(text: str, draft) -> None:
+    from kg.ingest.extract import draft_yaml, to_json
+
+    for item in [*draft.figures, *draft.times, *draft.mentions]:
+        assert 0 <= item.start <= item.end <= len(text)
+    json.dumps(to_json(draft))
+    yaml.safe_load(draft_yaml(draft, "fuzz", "fuzz.txt", "0" * 64))
+
+
+@FAST
+@given(st.lists(st.sampled_from(WORDS), max_size=80).map(" ".join))
+def test_word_salad_drafts_or_is_refused(extractor, text):
+    from kg.ingest.extract import InputError
+
+    try:
+        draft = extractor.extract(text, date="2021-05-25")
+    except InputError:
+        return
+    _check_draft(text, draft)
+
+
+@FAST
+@given(st.text(max_size=400))
+def test_random_text_drafts_or_is_refused(extractor, text):
+    from kg.ingest.extract import InputError
+
+    try:
+        draft = extractor.extract(text)
+    except InputError:
+        return
+    _check_draft(text, draft)
+
+
+ADVERSARIAL = {
+    "long-line": "About 4000 people went missing " + "and more " * 110_000 + ".",
+    "huge-number": "In total " + "9" * 5000 + " people were killed.",
+    "many-numbers": " ".join(f"{i} civilians were killed." for i in range(20_000)),
+    "control": "About 4000\x00 people\x07 went\x1b[2J missing.\x0c Over 200,000 were expelled.",
+    "rtl-mixed": "\u202eAbout 4000 people\u202c went missing; قُتل 719 مدنيين. 百人 were hurt.",
+    "no-sentences": " \n\t " * 1000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_kg_extract_on_adversarial_text_is_clean(name, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / f"{name}.txt"
+    path.write_text(ADVERSARIAL[name], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "kg", "--home", str(ROOT), "extract", "--json",
+                           str(path), "--id", "fuzz-statement"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode in (0, 2), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    if done.returncode == 0:
+        json.loads(done.stdout)
+    else:
+        assert done.stderr.startswith("error: ")
+
+
+# -- RDF uploads: mutated documents --------------------------------------------------------
+
+UPLOAD_TOKEN = "fuzz-token"
+SCRATCH = "http://example.org/graph/fuzz"
+DOCUMENTS = {
+    "text/turtle": ('@prefix ex: <http://example.org/> .\nex:s ex:p "a"@en , 12 , 3.5e2 ;\n'
+                    '  ex:q [ ex:r ( 1 2 "x" ) ] .\n'),
+    "application/ld+json": ('{"@context": {"ex": "http://example.org/"}, "@id": "ex:s", '
+                            '"ex:p": [{"@value": "a", "@language": "en"}, 12], '
+                            '"ex:q": {"ex:r": {"@list": [1, 2, "x"]}}}'),
+    "application/rdf+xml": ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+                            '02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/"><rdf:Descrip'
+                            'tion rdf:about="http://example.org/s"><ex:p xml:lang="en">a</ex:p>'
+                            '</rdf:Description></rdf:RDF>'),
+    "application/n-triples": '<http://example.org/s> <http://example.org/p> "a\\u00e9" .\n',
+}
+
+
+@pytest.fixture(scope="module")
+def upload_client(built_file):
+    from conftest import make_app
+
+    application = make_app(built_file, UPDATE_TOKEN=UPLOAD_TOKEN, MAX_BODY=3_000_000)
+    yield application.test_client()
+    application.extensions["kg"].close()
+
+
+def _mutate(document: str, edits: list[tuple[int, int, str]]) -> str:
+    for position, cut, insert in edits:
+        at = position % (len(document) + 1)
+        document = document[:at] + insert + document[at + cut:]
+    return document
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.sampled_from(sorted(DOCUMENTS)),
+       st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 8),
+                          st.sampled_from(["", "{", "}", "[", "]", "<", ">", '"', "\\", "@",
+                                           ":", ".", ";", "&", "\x00", "é", "\U0001F600",
+                                           "<!DOCTYPE x>", '"@context": "http://e/c"',
+                                           "_:b", "^^", "@base <../..> .", "x" * 1000])),
+                max_size=4))
+def test_mutated_uploads_are_stored_or_refused_cleanly(upload_client, size, content_type,
+                                                       edits):
+    body = _mutate(DOCUMENTS[content_type], edits)
+    response = upload_client.put("/graph-store", query_string={"graph": SCRATCH},
+                                 data=body.encode("utf-8", "surrogatepass"),
+                                 content_type=content_type,
+                                 headers={"Authorization": f"Bearer {UPLOAD_TOKEN}"})
+    assert response.status_code in (200, 201, 204, 400, 413, 415), response.data[:300]
+    if response.status_code >= 400:
+        assert b"Traceback" not in response.data and response.data.strip()
+    upload_client.delete("/graph-store", query_string={"graph": SCRATCH},
+                         headers={"Authorization": f"Bearer {UPLOAD_TOKEN}"})
+    assert _count(upload_client) == size
+
+
+def test_a_huge_literal_under_the_body_limit_is_stored(upload_client, size):
+    body = f'<http://example.org/s> <http://example.org/p> "{"é" * 1_400_000}" .\n'
+    auth = {"Authorization": f"Bearer {UPLOAD_TOKEN}"}
+    r = upload_client.put("/graph-store", query_string={"graph": SCRATCH}, data=body.encode(),
+                          content_type="application/n-triples", headers=auth)
+    assert r.status_code in (201, 204)
+    upload_client.delete("/graph-store", query_string={"graph": SCRATCH}, headers=auth)
+    assert _count(upload_client) == size

@@ -93,6 +93,9 @@ class Numeral:
     currency: bool = False
 
 
+MAX_DIGITS = 18  # no stated figure needs more; Python refuses int() of 4,300 digits
+
+
 def _digit_value(token: str) -> int | float:
     """Value of a digit token: "4,000" and "4.000" (3-digit groups) are 4000; "3.5" is 3.5."""
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", token):
@@ -186,6 +189,8 @@ def numerals(text: str, start: int = 0, end: int | None = None) -> list[Numeral]
     for match in _DIGITS.finditer(text, start, end):
         token = match.group()
         n_start, n_end = match.start(), match.end()
+        if sum(c.isdigit() for c in token) > MAX_DIGITS:
+            continue  # a serial number or noise, not a figure anyone states
         value = _digit_value(token)
         if _excluded_context(text, n_start, n_end):
             continue
