@@ -15,11 +15,11 @@ FIGURE_COLUMNS = """
           ekg:approximation ?qualifier .
   ?measure skos:prefLabel ?measureLabel . ?population skos:prefLabel ?populationLabel .
   ?qualifier skos:prefLabel ?qualifierLabel .
-  OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
-  OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
   ?segment ekg:segmentId ?sentence .
   ?statement dcterms:date ?date ; ekg:delegation ?delegation ; ekg:speaker ?speaker .
   ?delegation rdfs:label ?delegationLabel . ?speaker foaf:name ?speakerName .
+  OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
+  OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
 """
 
 
@@ -134,10 +134,10 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
           ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
                  ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement ;
                  ekg:anchor/ekg:segmentId ?sentence .
-          OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
-          OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
           ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
                      ekg:speaker/foaf:name ?speakerName .
+          OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
+          OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
         }} ORDER BY STR(?date) ?delegationLabel ?categoryLabel LIMIT 1000""")
     attributions = res.select(f"""
         SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
@@ -147,9 +147,9 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
                  ekg:responsibilityRole/skos:prefLabel ?role ; ekg:statedIn ?statement ;
                  ekg:anchor/ekg:segmentId ?sentence .
           ?agent rdfs:label ?agentLabel .
-          OPTIONAL {{ ?claim ekg:agentNamedAs ?namedAs }}
           ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
                      ekg:speaker/foaf:name ?speakerName .
+          OPTIONAL {{ ?claim ekg:agentNamedAs ?namedAs }}
         }} ORDER BY STR(?date) ?delegationLabel LIMIT 1000""")
     return {"info": info[0] if info else {"label": res.curie(iri)}, "alt": sorted(alt),
             "parents": parents, "children": children, "figures": figures,
@@ -228,16 +228,16 @@ def figure_view(res: Resources, iri: str) -> dict[str, Any]:
           {term} ekg:statedText ?stated ; ekg:approximation/skos:prefLabel ?qualifierLabel ;
                  ekg:measure/skos:prefLabel ?measureLabel ;
                  ekg:population/skos:prefLabel ?populationLabel .
+          ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
+                     ekg:delegation/rdfs:label ?delegationLabel ;
+                     ekg:speaker/foaf:name ?speakerName .
+          ?segment ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
           OPTIONAL {{ {term} schema:value ?value }} OPTIONAL {{ {term} schema:minValue ?min }}
           OPTIONAL {{ {term} schema:maxValue ?max }}
           OPTIONAL {{ {term} ekg:boundsRule/skos:prefLabel ?ruleLabel }}
           OPTIONAL {{ {term} ekg:populationAffiliation/rdfs:label ?affiliationLabel }}
           OPTIONAL {{ {term} ekg:partOf ?whole . ?whole ekg:statedText ?wholeStated }}
           OPTIONAL {{ ?claim ekg:about ?event . ?event rdfs:label ?eventLabel }}
-          ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
-                     ekg:delegation/rdfs:label ?delegationLabel ;
-                     ekg:speaker/foaf:name ?speakerName .
-          ?segment ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
         }} LIMIT 1""")
     parts = res.select(f"""
         SELECT ?part ?stated WHERE {{ ?part ekg:partOf {term} ; ekg:statedText ?stated }}
