@@ -277,3 +277,18 @@ def test_pages_are_accessible_html(client):
         assert html.count("<h1>") == 1
         for svg in re.findall(r"<svg[^>]*>", html):
             assert 'role="img"' in svg and "aria-labelledby" in svg
+
+
+def test_page_queries_keep_the_query_time_limit(built_file):
+    """Pages run their queries in the query processes, stopped at the time limit: 503, and
+    the service answers the next request at once."""
+    strict = make_app(built_file, QUERY_TIMEOUT=0.0005)
+    try:
+        client = strict.test_client()
+        for path in ("/", f"/id/statement/{FIRST}", "/search?q=missing"):
+            response = client.get(path, headers={"Accept": "text/html"})
+            assert response.status_code == 503, path
+            assert response.headers["Retry-After"] == "5"
+            assert "time limit" in response.get_data(as_text=True)
+    finally:
+        strict.extensions["kg"].close()

@@ -43,8 +43,7 @@ PAGE_KINDS = [
 
 
 def resources() -> Resources:
-    kg = get_kg()
-    return Resources(kg.store, kg.settings.iris)
+    return get_kg().resources()
 
 
 @bp.get("/")

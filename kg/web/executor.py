@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, Pipe
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
 from kg.store.embedded import EmbeddedStore
 from kg.web import conneg
-from kg.web.results import ResultTooLarge, collect, serialize, used_prefixes
+from kg.web.results import Collected, ResultTooLarge, collect, serialize, used_prefixes
 
 MAX_MESSAGE = 200
 
@@ -39,6 +39,14 @@ class QueryJob:
     base_iri: str | None = None
     limit: int = 10_000
     prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RowsJob:
+    """A trusted query (a page's) whose result is wanted as RDF terms, not serialised."""
+
+    sparql: str
+    limit: int = 100_000
 
 
 @dataclass
@@ -102,6 +110,20 @@ def execute(store: Store, job: QueryJob) -> Answer:
     return Answer(kind, fmt.name, fmt.content_type, body, size)
 
 
+def collect_rows(store: Store, job: RowsJob) -> Collected:
+    """Run a page's query and hold its result in memory. Raises QueryFailed."""
+    try:
+        return collect(store.query(job.sparql), job.limit)
+    except (QueryTimeout, StoreUnavailable) as exc:
+        raise QueryFailed(503, str(exc)) from exc
+    except (StoreError, ResultTooLarge, OSError, ValueError) as exc:
+        raise QueryFailed(500, f"a page query failed: {_short(str(exc))}") from exc
+
+
+def run_job(store: Store, job: QueryJob | RowsJob) -> Answer | Collected:
+    return collect_rows(store, job) if isinstance(job, RowsJob) else execute(store, job)
+
+
 def _kind(result: object) -> str:
     from kg.web.results import kind_of
 
@@ -114,8 +136,8 @@ class InlineExecutor:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def run(self, job: QueryJob, timeout: float) -> Answer:
-        return execute(self.store, job)
+    def run(self, job: QueryJob | RowsJob, timeout: float) -> Answer | Collected:
+        return run_job(self.store, job)
 
     def close(self) -> None:
         return None
@@ -146,7 +168,7 @@ def _child_main(conn: Connection, store: Store) -> None:
         except (EOFError, OSError):
             os._exit(0)
         try:
-            message = ("ok", execute(store, job))
+            message = ("ok", run_job(store, job))
         except QueryFailed as exc:
             message = ("error", exc.status, exc.message)
         except BaseException:  # noqa: BLE001 - the parent needs an answer, not a dead pipe
@@ -223,7 +245,7 @@ class ForkExecutor:
                 self._idle.append(child)
             self._cond.notify()
 
-    def run(self, job: QueryJob, timeout: float) -> Answer:
+    def run(self, job: QueryJob | RowsJob, timeout: float) -> Answer | Collected:
         self.store.refresh()
         child = self._acquire()
         try:

@@ -1,20 +1,25 @@
 """Reading resources for the browse pages: descriptions, labels, and the page-specific views.
 
-Every query here is the service's own (trusted, bounded by LIMITs) and runs on the
-store directly. Values go into queries only as IRIs that ``pyoxigraph`` has
+Every query here is the service's own (trusted, bounded by LIMITs). It runs through
+``run`` (by default on the store in this thread; the service passes one that keeps
+the query time limit). Values go into queries only as IRIs that ``pyoxigraph`` has
 parsed and re-serialised, never as raw request text.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.namespaces import EKG, IRIs
-from kg.store.base import Store
+from kg.store.base import Store, python_value
+from kg.web.results import Collected, collect
+
+Runner = Callable[[str], Collected]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL_PROPS = ("http://www.w3.org/2000/01/rdf-schema#label",
@@ -42,19 +47,22 @@ class Link:
 class Resources:
     """Page data from the store."""
 
-    def __init__(self, store: Store, iris: IRIs) -> None:
+    def __init__(self, store: Store, iris: IRIs, run: Runner | None = None) -> None:
         self.store = store
         self.iris = iris
         self.prologue = iris.sparql_prologue()
+        self.run: Runner = run or (lambda sparql: collect(store.query(sparql), 1_000_000))
 
     def select(self, body: str) -> list[dict[str, Any]]:
-        return self.store.select(self.prologue + body)
+        """Rows of a SELECT, values as plain Python values."""
+        result = self.run(self.prologue + body)
+        return [{n: python_value(v) for n, v in zip(result.variables, row, strict=True)}
+                for row in result.rows]
 
     # -- generic ---------------------------------------------------------------------------
     def exists(self, iri: str) -> bool:
         term = iri_term(iri)
-        result = self.store.query(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}")
-        return bool(result)
+        return bool(self.run(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}").boolean)
 
     def types(self, iri: str) -> set[str]:
         return {r["t"] for r in self.select(f"SELECT DISTINCT ?t WHERE {{ {iri_term(iri)} a ?t }}")}
@@ -80,9 +88,8 @@ class Resources:
 
     def terms(self, body: str) -> list[dict[str, Any]]:
         """Like select, but values stay RDF terms (IRIs and literals kept apart)."""
-        result = self.store.query(self.prologue + body)
-        names = [v.value for v in result.variables]  # type: ignore[union-attr]
-        return [{n: row[n] for n in names} for row in result]  # type: ignore[union-attr]
+        result = self.run(self.prologue + body)
+        return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
 
     def outgoing(self, iri: str) -> list[tuple[Link, list[Link]]]:
         """Outgoing values grouped by property, properties and values labelled."""
@@ -116,8 +123,9 @@ class Resources:
 
     def describe_triples(self, iri: str) -> list[ox.Triple]:
         """The resource's own triples (its description as served in RDF)."""
-        return list(self.store.query(
-            f"CONSTRUCT {{ {iri_term(iri)} ?p ?o }} WHERE {{ {iri_term(iri)} ?p ?o }}"))
+        result = self.run(
+            f"CONSTRUCT {{ {iri_term(iri)} ?p ?o }} WHERE {{ {iri_term(iri)} ?p ?o }}")
+        return result.triples or []
 
     # -- counts for the home page and VoID ---------------------------------------------------
     def counts(self) -> dict[str, int]:

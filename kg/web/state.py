@@ -14,9 +14,11 @@ from rdflib import Graph
 from kg.config import Settings
 from kg.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
+from kg.store.base import QueryTimeout, StoreError, StoreUnavailable
 from kg.validate import Validator, load_shapes
-from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryJob
+from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
+from kg.web.results import Collected
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -80,6 +82,23 @@ class KG:
                     _, old = self._cache.popitem(last=False)
                     self._cache_bytes -= len(old.body)
         return answer
+
+    def page_query(self, sparql: str) -> Collected:
+        """Run one of a page's queries within the query time limit (pages answer 503 beyond)."""
+        try:
+            result = self.executor.run(RowsJob(sparql), self.settings.query_timeout)
+        except QueryFailed as exc:
+            if exc.status == 503:
+                if isinstance(self.executor, InlineExecutor):
+                    raise StoreUnavailable(exc.message) from exc
+                raise QueryTimeout(f"{exc.message} (a query of this page)") from exc
+            raise StoreError(exc.message) from exc
+        assert isinstance(result, Collected)
+        return result
+
+    def resources(self) -> Resources:
+        """Page data, every query within the time limit."""
+        return Resources(self.store, self.settings.iris, self.page_query)
 
     @property
     def is_embedded(self) -> bool:
