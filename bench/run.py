@@ -972,18 +972,25 @@ class SparqlBackend(Backend):
             form["timeout"] = str(int(cap * 1000))
         body = urllib.parse.urlencode(form).encode()
         accept = ACCEPT_GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ACCEPT_RESULTS
-        started = time.perf_counter()
-        try:
-            response = self.http.request("POST", self.path, {
-                "Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}, body,
-                timeout=cap + 5)
-        except (OSError, HttpError) as exc:
-            self.http.close()
-            timeout = isinstance(exc, TimeoutError | socket.timeout)
-            return Outcome(cap if timeout else 0.0, error=f"{type(exc).__name__}: {exc}",
-                           timeout=timeout)
-        elapsed = time.perf_counter() - started
-        return _http_outcome(response, elapsed, query, check, cap)
+        sent = _timed(self.http, "POST", self.path, cap, {
+            "Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}, body)
+        if isinstance(sent, Outcome):
+            return sent
+        return _http_outcome(*sent, query, check, cap)
+
+
+def _timed(http: Http, method: str, path: str, cap: float, headers: dict | None = None,
+           body: bytes = b"") -> tuple[Response, float] | Outcome:
+    """Send one request; (response, seconds), or the Outcome of a failed or timed-out one."""
+    started = time.perf_counter()
+    try:
+        response = http.request(method, path, headers or {}, body, timeout=cap + 5)
+    except (OSError, HttpError) as exc:
+        http.close()
+        timeout = isinstance(exc, TimeoutError | socket.timeout)
+        return Outcome(cap if timeout else 0.0, error=f"{type(exc).__name__}: {exc}",
+                       timeout=timeout)
+    return response, time.perf_counter() - started
 
 
 class ApiBackend(Backend):
@@ -1008,15 +1015,10 @@ class ApiBackend(Backend):
         if query.api_path is None:
             assert self.fallback is not None
             return self.fallback.run(query, cap, check)
-        started = time.perf_counter()
-        try:
-            response = self.http.request("GET", query.api_path, timeout=cap + 5)
-        except (OSError, HttpError) as exc:
-            self.http.close()
-            timeout = isinstance(exc, TimeoutError | socket.timeout)
-            return Outcome(cap if timeout else 0.0, error=f"{type(exc).__name__}: {exc}",
-                           timeout=timeout)
-        elapsed = time.perf_counter() - started
+        sent = _timed(self.http, "GET", query.api_path, cap)
+        if isinstance(sent, Outcome):
+            return sent
+        response, elapsed = sent
         if response.status != 200:
             return _http_failure(response, elapsed, cap)
         if not check:
