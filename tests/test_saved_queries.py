@@ -312,3 +312,36 @@ def test_openapi_document_validates_and_every_operation_answers(client):
     assert called == len(CATALOGUE) + 2
     page = client.get("/openapi", headers={"Accept": "text/html"})
     assert page.status_code == 200 and b"figuresForEvent" in page.data
+
+
+def test_answers_are_kept_until_the_store_changes(built_file):
+    """A repeated API request is answered from the kept response (no query runs); a write
+    makes every kept answer stale."""
+    from conftest import make_app
+
+    app = make_app(built_file, UPDATE_TOKEN="t")
+    kg = app.extensions["kg"]
+    client = app.test_client()
+    path = f"/queries/statement-claims.json?statement={STATEMENT}"
+    try:
+        first = client.get(path)
+        assert first.status_code == 200
+        claims = [r["claim"] for r in first.get_json()["rows"]]
+        real_run = kg.executor.run
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the kept answer should have been used")
+
+        kg.executor.run = refuse
+        again = client.get(path)
+        assert again.data == first.data and again.headers["Content-Type"] == \
+            first.headers["Content-Type"]
+        kg.executor.run = real_run
+        gone = claims[0]
+        update = f"DELETE WHERE {{ GRAPH ?g {{ <{gone}> ?p ?o }} }}"
+        assert client.post("/sparql", data={"update": update},
+                           headers={"Authorization": "Bearer t"}).status_code in (200, 204)
+        after = [r["claim"] for r in client.get(path).get_json()["rows"]]
+        assert gone not in after and len(after) == len(claims) - 1
+    finally:
+        kg.close()

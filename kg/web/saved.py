@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,7 +92,32 @@ def _allowed_values(query: SavedQuery) -> dict[str, frozenset[str]]:
     return {p.name: kg.allowed_values(query.name, p.name) for p in query.params if p.values_query}
 
 
+@dataclass
+class _Kept:
+    """A finished saved-query response, kept while the store is unchanged."""
+
+    body: bytes
+    headers: list[tuple[str, str]]
+    status: int = 200
+
+
 def _answer(query: SavedQuery, fmt: str) -> Response:
+    """The answer in ``fmt``; API answers (not the HTML page) are kept per store version, so
+    a repeated request costs no parameter checks, decoding or encoding."""
+    if fmt == "html":
+        return _respond(query, fmt)
+    key = ("response", request.host_url, query.name, fmt,
+           tuple(sorted(request.args.items(multi=True))))
+
+    def compute() -> _Kept:
+        response = _respond(query, fmt)
+        return _Kept(response.get_data(), list(response.headers.items()), response.status_code)
+
+    kept = get_kg().remembered(key, compute, keep=lambda k: k.status == 200)
+    return Response(kept.body, kept.status, headers=kept.headers)
+
+
+def _respond(query: SavedQuery, fmt: str) -> Response:
     kg = get_kg()
     graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
     if graph_form and fmt in ("json", "csv", "tsv", "srj"):

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from rdflib import Graph
@@ -19,6 +20,13 @@ from kg.validate import Validator, load_shapes
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
 from kg.web.results import Collected
+
+
+class _Body(Protocol):
+    body: bytes
+
+
+_Sized = TypeVar("_Sized", bound=_Body)
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -62,26 +70,33 @@ class KG:
 
         Answers are keyed by the store version, so a write makes every cached answer stale;
         remote stores have no version and are not cached."""
+        return self.remembered(("answer", job.sparql, job.override, job.limit),
+                               lambda: self.executor.run(job, self.settings.query_timeout))
+
+    def remembered(self, key: tuple, compute: Callable[[], _Sized],
+                   keep: Callable[[_Sized], bool] = lambda _: True) -> _Sized:
+        """``compute()``, kept (if ``keep`` says so) for the current store version: LRU,
+        bounded in entries and in bytes of ``.body``; computed every time on a remote store."""
         version = self.store_version()
         if version is None:
-            return self.executor.run(job, self.settings.query_timeout)
-        key = (version, job.sparql, job.override, job.limit)
+            return compute()
+        key = (version, *key)
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        answer = self.executor.run(job, self.settings.query_timeout)
-        if len(answer.body) <= self.CACHE_BYTES // 16:
+        value = compute()
+        if keep(value) and len(value.body) <= self.CACHE_BYTES // 16:
             with self._cache_lock:
                 if key not in self._cache:
-                    self._cache[key] = answer
-                    self._cache_bytes += len(answer.body)
+                    self._cache[key] = value
+                    self._cache_bytes += len(value.body)
                 while self._cache and (len(self._cache) > self.CACHE_ENTRIES
                                        or self._cache_bytes > self.CACHE_BYTES):
                     _, old = self._cache.popitem(last=False)
                     self._cache_bytes -= len(old.body)
-        return answer
+        return value
 
     def page_query(self, sparql: str) -> Collected:
         """Run one of a page's queries within the query time limit (pages answer 503 beyond)."""
