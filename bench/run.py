@@ -1807,9 +1807,11 @@ class Run:
         import generate
 
         out = ROOT / "var" / "bench"
-        path = out / f"corpus-{self.n}-s{self.args.seed}.nq"
-        yaml_dir = out / f"yaml-{self.n}-s{self.args.seed}"
-        info = out / f"corpus-{self.n}-s{self.args.seed}.json"
+        mean = self.args.claims_mean
+        stem = f"{self.n}-s{self.args.seed}" + ("" if mean == 10 else f"-c{mean}")
+        path = out / f"corpus-{stem}.nq"
+        yaml_dir = out / f"yaml-{stem}"
+        info = out / f"corpus-{stem}.json"
         wanted = self.plan.yaml_count
         have = len(list(yaml_dir.glob("*.yaml"))) if yaml_dir.is_dir() else 0
         if path.exists() and info.exists() and have == wanted and not self.args.regenerate:
@@ -1818,7 +1820,8 @@ class Run:
         else:
             shutil.rmtree(yaml_dir, ignore_errors=True)
             self.log(f"corpus: generating {self.n} statements")
-            made = generate.generate(self.n, self.args.seed, path, yaml_dir, wanted)
+            made = generate.generate(self.n, self.args.seed, path, yaml_dir, wanted,
+                                     claims_mean=mean)
             self.report["corpus"] = made.as_dict()
             info.write_text(json.dumps(made.as_dict(), indent=1))
         corpus = self.report["corpus"]
@@ -2123,6 +2126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--statements", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--claims-mean", type=int, default=10,
+                        help="mean claims per statement (4 makes 100k statements ~18M quads)")
     parser.add_argument("--reps", type=int, help="timed repetitions per query and backend")
     parser.add_argument("--rdflib", choices=["all", "reference", "none"],
                         help="which queries rdflib runs (default depends on the size)")
