@@ -199,13 +199,12 @@ def test_a_writer_killed_at_random_moments_leaves_old_or_new(built_file, first_n
     serving = EmbeddedStore(path)
     rng = random.Random(7)
     for _ in range(6):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), str(small), str(big), FIRST_GRAPH],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
-        time.sleep(rng.uniform(0.2, 2.0))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
+        with subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(path), str(small), str(big), FIRST_GRAPH],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as writer:
+            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+            time.sleep(rng.uniform(0.2, 2.0))
+            writer.send_signal(signal.SIGKILL)
         fresh = EmbeddedStore(path)
         counts = [sum(1 for _ in store.graph_triples(FIRST_GRAPH)) for store in (fresh, serving)]
         assert counts[0] == counts[1] and counts[0] in sizes, counts
