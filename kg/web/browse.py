@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from kg.namespaces import EKG, VOCAB_BASE
 from kg.web import conneg
@@ -222,7 +222,3 @@ def _html(template: str, **context) -> Response:
     response = Response(render_template(template, **context), 200, mimetype="text/html")
     response.vary.add("Accept")
     return response
-
-
-def not_found() -> None:
-    abort(404)

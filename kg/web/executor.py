@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, Pipe
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
 from kg.store.embedded import EmbeddedStore
 from kg.web import conneg
-from kg.web.results import Collected, ResultTooLarge, collect, serialize, used_prefixes
+from kg.web.results import Collected, ResultTooLarge, collect, kind_of, serialize, used_prefixes
 
 MAX_MESSAGE = 200
 
@@ -82,7 +82,7 @@ def execute(store: Store, job: QueryJob) -> Answer:
             kwargs["union_default"] = job.union_default
         result = store.query(job.sparql, default_graphs=job.default_graphs,
                              named_graphs=job.named_graphs, base_iri=job.base_iri, **kwargs)
-        kind = _kind(result)
+        kind = kind_of(result)
         fmt = conneg.choose(kind, job.accept, job.override, html=job.html)
         collected = collect(result, job.limit)
     except QuerySyntaxError as exc:
@@ -122,12 +122,6 @@ def collect_rows(store: Store, job: RowsJob) -> Collected:
 
 def run_job(store: Store, job: QueryJob | RowsJob) -> Answer | Collected:
     return collect_rows(store, job) if isinstance(job, RowsJob) else execute(store, job)
-
-
-def _kind(result: object) -> str:
-    from kg.web.results import kind_of
-
-    return kind_of(result)
 
 
 class InlineExecutor:
