@@ -354,6 +354,8 @@ class StatementBuilder:
                                              f"{', '.join(sorted(CLAIM_CLASSES))})")
         r.check_keys(c, _COMMON_CLAIM_KEYS | _KIND_KEYS[kind], f"{kind} claim")
         sids = r.strings(c, "sentence", f"{kind} claim", required=True)
+        if not sids:
+            raise r.error(c.line_of("sentence"), f"a {kind} claim needs at least one sentence")
         for sid in sids:
             if sid not in self.segments:
                 raise r.error(c.line_of("sentence"), f"sentence {sid!r} is not listed under "
