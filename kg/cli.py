@@ -365,10 +365,12 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
 @main.command("ingest")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--no-load", is_flag=True, help="Build and validate only.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes that build and check statements (default: one per core).")
 @click.pass_obj
-def ingest_command(state: _State, source: Path, no_load: bool) -> None:
+def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None) -> None:
     """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
-    from kg.ingest.workflow import WorkflowError, ingest, listing
+    from kg.ingest.workflow import WorkflowError, default_jobs, ingest, listing
     from kg.store import StoreError, open_store
 
     settings = state.settings
@@ -379,7 +381,8 @@ def ingest_command(state: _State, source: Path, no_load: bool) -> None:
     except (WorkflowError, StoreError) as exc:
         _fail(str(exc), EXIT_INPUT)
     with click.progressbar(length=len(files), label="ingesting", file=sys.stderr) as bar:
-        report = ingest(settings, files, store, step=lambda _: bar.update(1))
+        report = ingest(settings, files, store, step=lambda _: bar.update(1),
+                        jobs=jobs or default_jobs())
     for name, reason in report.failed:
         click.echo(f"failed: {name}: {reason}", err=True)
     click.echo(f"{len(report.loaded)} statement(s) {'valid' if no_load else 'loaded'}, "

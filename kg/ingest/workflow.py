@@ -5,8 +5,9 @@
 2. A person edits the draft: corrects or deletes each proposed claim, fills every FIXME.
 3. ``accept``: refuses while FIXMEs remain; otherwise marks the file accepted, builds and
    validates it, and puts the file back as it was if either fails.
-4. ``ingest``: builds, validates and loads many statements, one at a time, each atomically;
-   one bad statement is reported and skipped, never stops or corrupts the rest.
+4. ``ingest``: builds, validates and loads many statements (built and checked in parallel
+   worker processes, loaded in batches, each statement whole or not at all); one bad
+   statement is reported and skipped, never stops or corrupts the rest.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
 
 from kg.annotations import build_statement
 from kg.build import BuildError, add_event_closure, build
@@ -28,7 +34,7 @@ from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text
 from kg.ontology_docs import load_ontology
 from kg.reference import ReferenceIndex, Vocabulary, load_reference
 from kg.store.base import Store, StoreError
-from kg.validate import Validator, load_shapes
+from kg.validate import Context, Validator, load_shapes
 from kg.yamlsource import SourceError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
@@ -159,34 +165,107 @@ def listing(path: Path) -> list[Path]:
     return [(path.parent / entry).resolve() for entry in entries]
 
 
+@dataclass
+class _Ingester:
+    """What building and checking one statement needs, prepared once."""
+
+    iris: Any
+    vocab: Vocabulary
+    refs: ReferenceIndex
+    validator: Validator
+    context: Context
+    reference: Graph
+
+    def one(self, path: Path) -> tuple[str, str | None, str]:
+        """``(name, graph IRI, N-Triples)`` for a good statement, ``(name, None, why)`` else."""
+        name = path.stem
+        try:
+            built = build_statement(path, self.iris, self.vocab, self.refs)
+            violations = [f for f in self.validator.check_statement(
+                built.graph, name, self.context, self.reference) if f.severity == "Violation"]
+            if violations:
+                raise WorkflowError(f"{len(violations)} SHACL violation(s), e.g. "
+                                    f"{violations[0]}")
+            return name, str(built.graph_iri), built.graph.serialize(format="nt")
+        except (SourceError, WorkflowError, OSError) as exc:
+            return name, None, str(exc)
+
+
+# The prepared ingester of a worker process. Set once in each forked worker (whose state is
+# its own) by _start_worker: what a worker needs cannot be pickled (compiled shapes hold
+# functions), and fork hands it over for free.
+_WORKER: _Ingester | None = None
+
+
+def _start_worker(ingester: _Ingester) -> None:
+    global _WORKER  # noqa: PLW0603 - per worker process, see above
+    _WORKER = ingester
+
+
+def _work(path: Path) -> tuple[str, str | None, str]:
+    assert _WORKER is not None
+    return _WORKER.one(path)
+
+
+def default_jobs() -> int:
+    """Worker processes for ingest: one per available core (at most 8)."""
+    return max(1, min(8, len(os.sched_getaffinity(0))))
+
+
+def _checked(ingester: _Ingester, files: list[Path], jobs: int,
+             window: int = 256) -> Iterator[tuple[str, str | None, str]]:
+    """Each file built and checked, in order: in ``jobs`` forked workers when worth it."""
+    if jobs <= 1 or len(files) < 4:
+        yield from map(ingester.one, files)
+        return
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(ingester,)) as pool:
+        for start in range(0, len(files), window):  # a window at a time bounds memory
+            yield from pool.map(_work, files[start:start + window], chunksize=4)
+
+
 def ingest(settings: Settings, files: Iterable[Path], store: Store | None,
-           step: Callable[[str], None] = lambda _: None) -> IngestReport:
-    """Build, validate and load each statement on its own; report what failed and why."""
+           step: Callable[[str], None] = lambda _: None, jobs: int = 1,
+           batch: int = 100, batch_bytes: int = 16 * 2**20) -> IngestReport:
+    """Build, validate and load each statement; report what failed and why.
+
+    A statement is loaded whole or not at all; one that fails to build or validate is
+    reported and skipped. Statements are built and checked in ``jobs`` worker processes and
+    loaded ``batch`` at a time (one store transaction each, where the store allows)."""
     iris = settings.iris
     ontology = load_ontology(settings.ontology_dir)
     reference = load_reference(settings.reference_dir, iris)
     add_event_closure(reference)
-    vocab, refs = Vocabulary(ontology), ReferenceIndex(reference)
     validator = Validator(load_shapes(settings.shapes_dir), ontology, iris)
-    context = validator.context(reference)
+    ingester = _Ingester(iris, Vocabulary(ontology), ReferenceIndex(reference), validator,
+                         validator.context(reference), reference)
     if store is not None:
-        store.replace_graph(str(iris.ontology_graph), ontology.serialize(format="nt"))
-        store.replace_graph(str(iris.reference_graph), reference.serialize(format="nt"))
+        store.replace_graphs([(str(iris.ontology_graph), ontology.serialize(format="nt")),
+                              (str(iris.reference_graph), reference.serialize(format="nt"))])
     report = IngestReport()
-    for path in files:
-        name = path.stem
-        try:
-            built = build_statement(path, iris, vocab, refs)
-            violations = [f for f in validator.check_statement(built.graph, name, context,
-                                                               reference)
-                          if f.severity == "Violation"]
-            if violations:
-                raise WorkflowError(f"{len(violations)} SHACL violation(s), e.g. "
-                                    f"{violations[0]}")
-            if store is not None:
-                store.replace_graph(str(built.graph_iri), built.graph.serialize(format="nt"))
-            report.loaded.append(name)
-        except (SourceError, WorkflowError, StoreError, OSError) as exc:
-            report.failed.append((name, str(exc)))
+    pending: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        if store is not None and pending:
+            try:
+                store.replace_graphs([(graph, ntriples) for _, graph, ntriples in pending])
+            except StoreError as exc:
+                report.failed.extend((name, str(exc)) for name, _, _ in pending)
+                pending.clear()
+                return
+        report.loaded.extend(name for name, _, _ in pending)
+        pending.clear()
+
+    size = 0
+    for name, graph, text in _checked(ingester, list(files), jobs):
+        if graph is None:
+            report.failed.append((name, text))
+        else:
+            pending.append((name, graph, text))
+            size += len(text)
+            if len(pending) >= batch or size >= batch_bytes:
+                flush()
+                size = 0
         step(name)
+    flush()
     return report

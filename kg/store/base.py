@@ -74,6 +74,12 @@ class Store(ABC):
     def replace_graph(self, graph: str, ntriples: str) -> None:
         """Replace one named graph with the given N-Triples, atomically."""
 
+    def replace_graphs(self, graphs: Sequence[tuple[str, str]]) -> None:
+        """Replace several named graphs, each by its N-Triples. Atomic as a whole where the
+        store can do it (the embedded store: one transaction); otherwise one by one."""
+        for graph, ntriples in graphs:
+            self.replace_graph(graph, ntriples)
+
     @abstractmethod
     def drop_graph(self, graph: str) -> None:
         """Remove one named graph (no error if it does not exist)."""

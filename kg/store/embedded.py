@@ -352,9 +352,18 @@ class EmbeddedStore(Store):
         self._write(sparql, base_iri=base_iri)
 
     def replace_graph(self, graph: str, ntriples: str) -> None:
-        name = ox.NamedNode(graph)
-        self._write(f"DROP SILENT GRAPH {name} ;\n"
-                    f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
+        self.replace_graphs([(graph, ntriples)])
+
+    def replace_graphs(self, graphs: Sequence[tuple[str, str]]) -> None:
+        """Replace several graphs in one transaction (one write-log entry, one fsync)."""
+        if not graphs:
+            return
+        parts = []
+        for graph, ntriples in graphs:
+            name = ox.NamedNode(graph)
+            parts.append(f"DROP SILENT GRAPH {name} ;\n"
+                         f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
+        self._write(" ;\n".join(parts))
 
     def drop_graph(self, graph: str) -> None:
         self._write(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
