@@ -70,6 +70,38 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return parse_turtle_files(files)
 
 
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def _retarget(shapes: Graph, data: Graph, focus: set) -> None:
+    """Replace the targets of ``shapes`` by the nodes of ``focus`` (IRIs) they target in
+    ``data``, as sh:targetNode."""
+    targeted: dict = {}
+    declared = [t for t in shapes if t[1] in _TARGETS]
+    for shape in set(shapes.subjects(RDF.type, RDFS.Class)):  # implicit class targets
+        shapes.remove((shape, RDF.type, RDFS.Class))
+        declared.append((shape, SH.targetClass, shape))
+    for shape, kind, value in declared:
+        shapes.remove((shape, kind, value))
+        for node in focus:
+            if not isinstance(node, URIRef):
+                continue
+            if kind == SH.targetClass:
+                hit = any(value in data.transitive_objects(t, RDFS.subClassOf)
+                          for t in data.objects(node, RDF.type))
+            elif kind == SH.targetNode:
+                hit = node == value
+            elif kind == SH.targetSubjectsOf:
+                hit = (node, value, None) in data
+            else:
+                hit = (None, value, node) in data
+            if hit:
+                targeted.setdefault(shape, set()).add(node)
+    for shape, nodes in targeted.items():
+        for node in nodes:
+            shapes.add((shape, SH.targetNode, node))
+
+
 def _copy(graph: Graph) -> Graph:
     copy = Graph()
     for triple in graph:
@@ -155,24 +187,24 @@ class Validator:
         return self._check(merged, unit)
 
     def _check(self, data: Graph, unit: str, focus: set | None = None) -> list[Finding]:
-        """pyshacl's findings; with ``focus``, only those whose focus node is in it.
+        """pyshacl's findings; with ``focus``, only for those of the focus nodes that the
+        shapes target.
 
         pyshacl's own ``focus_nodes`` option is not used: it also skips the nested shapes
-        (sh:node, sh:or, sh:not) of every value node outside the set, so a concept from the
-        wrong scheme would pass."""
+        (sh:node, sh:or, sh:not) of every value node outside the set, literals included, so
+        a concept from the wrong scheme or a date given as text would pass. The shapes'
+        targets are instead rewritten to name the targeted focus nodes (sh:targetNode)."""
         if focus is not None and not focus:
             return []
+        shapes = _copy(self.shapes)  # pyshacl may add to the shapes graph it is given
+        if focus is not None:
+            _retarget(shapes, data, focus)
         conforms, results, _ = shacl_validate(
-            data,
-            shacl_graph=_copy(self.shapes),  # pyshacl may add to the shapes graph it is given
-            inference="none",
-            allow_warnings=True,
-        )
+            data, shacl_graph=shapes, inference="none", allow_warnings=True)
         findings = []
         # Top-level results only: sh:detail holds nested results of sh:node checks.
         top = [r for report in results.subjects(RDF.type, SH.ValidationReport)
-               for r in results.objects(report, SH.result)
-               if focus is None or results.value(r, SH.focusNode) in focus]
+               for r in results.objects(report, SH.result)]
         for result in top:
             severity = results.value(result, SH.resultSeverity)
             message = results.value(result, SH.resultMessage)
