@@ -376,7 +376,7 @@ def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None)
     settings = state.settings
     try:
         files = listing(source)
-        store = None if no_load else open_store(settings.store, settings.home,
+        store = None if no_load else open_store(settings.store, settings.home, lazy=True,
                                                 options=settings.store_options)
     except (WorkflowError, StoreError) as exc:
         _fail(str(exc), EXIT_INPUT)

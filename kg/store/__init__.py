@@ -16,15 +16,16 @@ _REMOTE_OPTIONS = frozenset(
 
 
 def open_store(spec: str, home: Path, read_only: bool = False,
-               options: Mapping[str, str] | None = None) -> Store:
+               options: Mapping[str, str] | None = None, lazy: bool = False) -> Store:
     """Open the store named by ``spec``: ``oxigraph:PATH`` (relative to ``home``), ``memory:``
-    or ``sparql:QUERY_URL`` (a remote server, further settings in ``options``)."""
+    or ``sparql:QUERY_URL`` (a remote server, further settings in ``options``). ``lazy``: an
+    embedded store copies itself into memory on the first read, not at once."""
     kind, _, rest = spec.partition(":")
     if kind == "oxigraph":
         path = Path(rest).expanduser()
         if not path.is_absolute():
             path = home / path
-        return EmbeddedStore(path, read_only=read_only)
+        return EmbeddedStore(path, read_only=read_only, lazy=lazy)
     if kind == "memory":
         return EmbeddedStore(None)
     if kind == "sparql":

@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,6 +63,21 @@ def check_folder(folder: Path, writable: bool = True) -> None:
                          f"{exc.strerror or exc}") from exc
 
 
+def _as_nquads(graphs: Sequence[tuple[str, str]]) -> bytes | None:
+    """N-Triples of named graphs as N-Quads; None if a line is not one plain triple."""
+    out = []
+    for graph, ntriples in graphs:
+        suffix = f" {ox.NamedNode(graph)} .\n"
+        for line in ntriples.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("#") or not line.endswith("."):
+                return None
+            out.append(line[:-1].rstrip() + suffix)
+    return "".join(out).encode("utf-8")
+
+
 class _Unchanged(Exception):
     """A write failed before it changed the store; ``__cause__`` is the error to raise."""
 
@@ -74,19 +89,36 @@ def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode] | None:
 class EmbeddedStore(Store):
     """pyoxigraph: persistent at ``path`` and replicated in memory, or memory only (path=None)."""
 
-    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False, lazy: bool = False) -> None:
+        """``lazy``: make the in-memory replica on the first read, not now (for a process
+        that only writes, such as a bulk ingest, which then holds no copy of the store)."""
         self.path = path
         self.read_only = read_only
+        self._lazy = lazy and path is not None
         self._lock = threading.RLock()
+        self._load_lock = threading.Lock()
         self._version: tuple[str, int] = ("", 0)
-        self._replica = ox.Store()
+        self._replica: ox.Store | None = ox.Store() if path is None else None
         if path is not None:
             self._check_folder()
             if not read_only and self._interrupted():
                 with self._file_lock(exclusive=True):
                     self._recover_locked()
-            with self._file_lock(exclusive=False):
-                self._reload()
+            if not lazy:
+                with self._file_lock(exclusive=False):
+                    self._reload()
+
+    def _reader(self) -> ox.Store:
+        """The replica, made now if it was left for the first read."""
+        replica = self._replica
+        if replica is None:
+            with self._load_lock:  # not self._lock: writers take it inside the file lock
+                if self._replica is None:
+                    with self._file_lock(exclusive=False):
+                        self._reload()
+                replica = self._replica
+        assert replica is not None
+        return replica
 
     # -- files -------------------------------------------------------------------------
     def _side(self, suffix: str) -> Path:
@@ -208,7 +240,7 @@ class EmbeddedStore(Store):
 
     def refresh(self) -> None:
         """Bring this process's replica up to the store's latest version."""
-        if self.path is None:
+        if self.path is None or self._replica is None:
             return
         self._recover_if_interrupted()
         current = self._read_version()
@@ -242,11 +274,12 @@ class EmbeddedStore(Store):
     @property
     def oxigraph(self) -> ox.Store:
         """The in-memory replica queries run on."""
-        return self._replica
+        return self._reader()
 
     @property
     def version(self) -> tuple[str, int]:
         """The store version this process's replica reflects."""
+        self._reader()
         return self._version
 
     def query(self, sparql: str, *, default_graphs: Sequence[str] | None = None,
@@ -263,21 +296,22 @@ class EmbeddedStore(Store):
         if named_graphs is not None:
             kwargs["named_graphs"] = _graphs(named_graphs)
         try:
-            return self._replica.query(sparql, **kwargs)
+            return self._reader().query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
     def graph_names(self) -> list[str]:
         self.refresh()
-        return sorted(g.value for g in self._replica.named_graphs())
+        return sorted(g.value for g in self._reader().named_graphs())
 
     def is_empty(self) -> bool:
         self.refresh()
-        return next(iter(self._replica.quads_for_pattern(None, None, None, None)), None) is None
+        return next(iter(self._reader().quads_for_pattern(None, None, None, None)),
+                    None) is None
 
     def dump(self) -> Iterator[bytes]:
         self.refresh()
-        replica = self._replica  # a consistent snapshot: writes swap or update it whole
+        replica = self._reader()  # a consistent snapshot: writes swap or update it whole
         buffer: list[bytes] = []
         size = 0
         for quad in replica.quads_for_pattern(None, None, None, None):
@@ -293,14 +327,19 @@ class EmbeddedStore(Store):
             yield b"".join(buffer)
 
     # -- writing -----------------------------------------------------------------------
-    def _write(self, update: str, base_iri: str | None = None) -> None:
-        """Apply one SPARQL update to the store of record and to this replica."""
+    def _write(self, update: str, base_iri: str | None = None,
+               fast: Callable[[ox.Store], bool] | None = None) -> None:
+        """Apply one SPARQL update to the store of record and to this replica.
+
+        ``fast``, if given, may apply the same change to the store of record in one
+        transaction of its own, faster than the update would, and say so (True); the write
+        log and the replicas still get the update."""
         if self.read_only:
             raise StoreError("the store is open read-only")
         try:
             if self.path is None:
                 with self._lock:
-                    self._replica.update(update, base_iri=base_iri)
+                    self._reader().update(update, base_iri=base_iri)
                     self._version = (self._version[0], self._version[1] + 1)
                 return
             with self._file_lock(exclusive=True):
@@ -310,7 +349,8 @@ class EmbeddedStore(Store):
                 try:
                     with self._writing():
                         try:
-                            persistent.update(update, base_iri=base_iri)
+                            if fast is None or not fast(persistent):
+                                persistent.update(update, base_iri=base_iri)
                         except BaseException as exc:  # the transaction did not commit
                             raise _Unchanged from exc
                         persistent.flush()
@@ -326,7 +366,8 @@ class EmbeddedStore(Store):
                 finally:
                     del persistent
                 with self._lock:
-                    self._replica.update(update, base_iri=base_iri)
+                    if self._replica is not None:
+                        self._replica.update(update, base_iri=base_iri)
                     self._version = (generation, sequence)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
@@ -338,14 +379,14 @@ class EmbeddedStore(Store):
         """Catch up with the store while holding its file lock: apply the logged writes this
         replica has not seen, or reload it when the store was replaced whole."""
         current = self._read_version()
-        if current == self._version:
+        if current == self._version or self._replica is None:
             return
         if current[0] != self._version[0]:
             self._reload()
             return
         with self._lock:
             for _, update in self._read_log(after=self._version[1]):
-                self._replica.update(update)
+                self._replica.update(update)  # type: ignore[union-attr]
             self._version = current
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
@@ -363,7 +404,24 @@ class EmbeddedStore(Store):
             name = ox.NamedNode(graph)
             parts.append(f"DROP SILENT GRAPH {name} ;\n"
                          f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
-        self._write(" ;\n".join(parts))
+
+        def load_new(store: ox.Store) -> bool:
+            # Graphs the store does not have yet need no DROP: one N-Quads load (also one
+            # transaction) does the same three times faster than the update on disk.
+            if any(store.contains_named_graph(ox.NamedNode(g)) for g, _ in graphs):
+                return False
+            quads = _as_nquads(graphs)
+            if quads is None:
+                return False
+            try:
+                store.load(quads, format=ox.RdfFormat.N_QUADS)
+            finally:
+                # An error's traceback keeps this frame: it must not keep the store open past
+                # the file lock (a reader opening it then finds it mid-change).
+                del store
+            return True
+
+        self._write(" ;\n".join(parts), fast=load_new)
 
     def drop_graph(self, graph: str) -> None:
         self._write(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
@@ -388,7 +446,11 @@ class EmbeddedStore(Store):
                 self._recover_locked()
                 with self._writing():
                     self._swap_in(dataset_file, fmt)
-                self._reload()
+                if self._lazy:
+                    with self._lock:
+                        self._replica = None
+                else:
+                    self._reload()
         except OSError as exc:
             raise StoreError(f"cannot write the store at {self.path}: "
                              f"{exc.strerror or exc}") from exc
