@@ -162,15 +162,12 @@ def test_statement_graphs_pass_the_shapes(small_corpus: generate.Corpus) -> None
     validator = Validator(load_shapes(ROOT / "shapes"), small_corpus.reference.ontology,
                           generate.IRIS)
     reference = small_corpus.reference.graph
-    context = validator.context(reference) if hasattr(validator, "context") else None
+    context = validator.context(reference)
     for index in range(6):
         spec = small_corpus.factory.make(index)
         graph = Graph().parse(data="\n".join(f"{t} ." for t in
                                              small_corpus.emitter.triples(spec)), format="nt")
-        if context is not None and hasattr(validator, "check_statement"):
-            findings = validator.check_statement(graph, spec.statement_id, context, reference)
-        else:
-            findings = validator.check(run.shacl_context(graph, reference), spec.statement_id)
+        findings = validator.check_statement(graph, spec.statement_id, context, reference)
         violations = [str(f) for f in findings if f.severity == "Violation"]
         assert not violations, violations[:3]
 

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rdflib import Graph
 
@@ -31,10 +30,11 @@ from kg.annotations import build_statement
 from kg.build import BuildError, add_event_closure, build
 from kg.config import Settings
 from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text
+from kg.namespaces import IRIs
 from kg.ontology_docs import load_ontology
 from kg.reference import ReferenceIndex, Vocabulary, load_reference
 from kg.store.base import Store, StoreError
-from kg.validate import Context, Validator, load_shapes
+from kg.validate import Validator, load_shapes
 from kg.yamlsource import SourceError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
@@ -165,16 +165,17 @@ def listing(path: Path) -> list[Path]:
     return [(path.parent / entry).resolve() for entry in entries]
 
 
-@dataclass
-class _Ingester:
-    """What building and checking one statement needs, prepared once."""
+class Ingester:
+    """Builds, checks and loads statements against one ontology, reference graph and shapes,
+    prepared once."""
 
-    iris: Any
-    vocab: Vocabulary
-    refs: ReferenceIndex
-    validator: Validator
-    context: Context
-    reference: Graph
+    def __init__(self, iris: IRIs, ontology: Graph, reference: Graph, shapes: Graph) -> None:
+        self.iris = iris
+        self.vocab = Vocabulary(ontology)
+        self.refs = ReferenceIndex(reference)
+        self.validator = Validator(shapes, ontology, iris)
+        self.context = self.validator.context(reference)
+        self.reference = reference
 
     def one(self, path: Path) -> tuple[str, str | None, str]:
         """``(name, graph IRI, N-Triples)`` for a good statement, ``(name, None, why)`` else."""
@@ -190,14 +191,57 @@ class _Ingester:
         except (SourceError, WorkflowError, OSError) as exc:
             return name, None, str(exc)
 
+    def checked(self, files: list[Path], jobs: int,
+                window: int = 256) -> Iterator[tuple[str, str | None, str]]:
+        """:meth:`one` of each file, in order: in ``jobs`` forked workers when worth it."""
+        if jobs <= 1 or len(files) < 4:
+            yield from map(self.one, files)
+            return
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker, initargs=(self,)) as pool:
+            for start in range(0, len(files), window):  # a window at a time bounds memory
+                yield from pool.map(_work, files[start:start + window], chunksize=4)
+
+    def run(self, files: Iterable[Path], store: Store | None,
+            step: Callable[[str], None] = lambda _: None, jobs: int = 1, batch: int = 100,
+            batch_bytes: int = 16 * 2**20) -> IngestReport:
+        """Build, check and load ``files``: see :func:`ingest`."""
+        report = IngestReport()
+        pending: list[tuple[str, str, str]] = []
+
+        def flush() -> None:
+            if store is not None and pending:
+                try:
+                    store.replace_graphs([(graph, text) for _, graph, text in pending])
+                except StoreError as exc:
+                    report.failed.extend((name, str(exc)) for name, _, _ in pending)
+                    pending.clear()
+                    return
+            report.loaded.extend(name for name, _, _ in pending)
+            pending.clear()
+
+        size = 0
+        for name, graph, text in self.checked(list(files), jobs):
+            if graph is None:
+                report.failed.append((name, text))
+            else:
+                pending.append((name, graph, text))
+                size += len(text)
+                if len(pending) >= batch or size >= batch_bytes:
+                    flush()
+                    size = 0
+            step(name)
+        flush()
+        return report
+
 
 # The prepared ingester of a worker process. Set once in each forked worker (whose state is
 # its own) by _start_worker: what a worker needs cannot be pickled (compiled shapes hold
 # functions), and fork hands it over for free.
-_WORKER: _Ingester | None = None
+_WORKER: Ingester | None = None
 
 
-def _start_worker(ingester: _Ingester) -> None:
+def _start_worker(ingester: Ingester) -> None:
     global _WORKER  # noqa: PLW0603 - per worker process, see above
     _WORKER = ingester
 
@@ -212,18 +256,6 @@ def default_jobs() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0))))
 
 
-def _checked(ingester: _Ingester, files: list[Path], jobs: int,
-             window: int = 256) -> Iterator[tuple[str, str | None, str]]:
-    """Each file built and checked, in order: in ``jobs`` forked workers when worth it."""
-    if jobs <= 1 or len(files) < 4:
-        yield from map(ingester.one, files)
-        return
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_worker, initargs=(ingester,)) as pool:
-        for start in range(0, len(files), window):  # a window at a time bounds memory
-            yield from pool.map(_work, files[start:start + window], chunksize=4)
-
-
 def ingest(settings: Settings, files: Iterable[Path], store: Store | None,
            step: Callable[[str], None] = lambda _: None, jobs: int = 1,
            batch: int = 100, batch_bytes: int = 16 * 2**20) -> IngestReport:
@@ -236,36 +268,8 @@ def ingest(settings: Settings, files: Iterable[Path], store: Store | None,
     ontology = load_ontology(settings.ontology_dir)
     reference = load_reference(settings.reference_dir, iris)
     add_event_closure(reference)
-    validator = Validator(load_shapes(settings.shapes_dir), ontology, iris)
-    ingester = _Ingester(iris, Vocabulary(ontology), ReferenceIndex(reference), validator,
-                         validator.context(reference), reference)
+    ingester = Ingester(iris, ontology, reference, load_shapes(settings.shapes_dir))
     if store is not None:
         store.replace_graphs([(str(iris.ontology_graph), ontology.serialize(format="nt")),
                               (str(iris.reference_graph), reference.serialize(format="nt"))])
-    report = IngestReport()
-    pending: list[tuple[str, str, str]] = []
-
-    def flush() -> None:
-        if store is not None and pending:
-            try:
-                store.replace_graphs([(graph, ntriples) for _, graph, ntriples in pending])
-            except StoreError as exc:
-                report.failed.extend((name, str(exc)) for name, _, _ in pending)
-                pending.clear()
-                return
-        report.loaded.extend(name for name, _, _ in pending)
-        pending.clear()
-
-    size = 0
-    for name, graph, text in _checked(ingester, list(files), jobs):
-        if graph is None:
-            report.failed.append((name, text))
-        else:
-            pending.append((name, graph, text))
-            size += len(text)
-            if len(pending) >= batch or size >= batch_bytes:
-                flush()
-                size = 0
-        step(name)
-    flush()
-    return report
+    return ingester.run(files, store, step, jobs, batch, batch_bytes)
