@@ -37,6 +37,7 @@ from rdflib.term import Node
 Triple = tuple[Node, Node, Node]
 _TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf
 _LENIENT = (SH.Warning, SH.Info)  # severities that pyshacl (allow_warnings) lets conform
+_NONE: dict[Node, set[Node]] = {}
 
 
 class Unsupported(Exception):
@@ -78,25 +79,21 @@ class Data:
             self._graph = Graph(store=_DataStore(self), bind_namespaces="none")
         return self._graph
 
-    def objects(self, s: Node, p: Node) -> set[Node]:
+    @staticmethod
+    def _get(indexes: Iterable[dict[Node, dict[Node, set[Node]]]], first: Node,
+             second: Node) -> set[Node]:
         out: set[Node] = set()
-        for layer in self.layers:
-            by_p = layer.spo.get(s)
-            if by_p is not None:
-                values = by_p.get(p)
-                if values:
-                    out |= values
+        for index in indexes:
+            values = index.get(first, _NONE).get(second)
+            if values:
+                out |= values
         return out
 
+    def objects(self, s: Node, p: Node) -> set[Node]:
+        return self._get((layer.spo for layer in self.layers), s, p)
+
     def subjects(self, p: Node, o: Node) -> set[Node]:
-        out: set[Node] = set()
-        for layer in self.layers:
-            by_o = layer.pos.get(p)
-            if by_o is not None:
-                values = by_o.get(o)
-                if values:
-                    out |= values
-        return out
+        return self._get((layer.pos for layer in self.layers), p, o)
 
     def subjects_of(self, p: Node) -> set[Node]:
         out: set[Node] = set()
