@@ -47,6 +47,13 @@ def test_new_graphs_load_in_one_transaction_and_replacing_gives_the_same(tmp_pat
     assert loads == [2]  # both new: one N-Quads load
     store.replace_graphs([(G1, _nt("a", "only"))])
     assert loads == [2]
+    blank = f"_:b {P} \"x\" .\n"
+    store.replace_graphs([("https://example.org/b1", blank), ("https://example.org/b2", blank)])
+    assert loads == [2]  # blank nodes: the update keeps each graph's own
+    assert len({str(t) for g in ("https://example.org/b1", "https://example.org/b2")
+                for t in store.graph_triples(g)}) == 2
+    store.drop_graph("https://example.org/b1")
+    store.drop_graph("https://example.org/b2")
     expected = {G1: {f'<https://example.org/a> {P} "only"'},
                 G2: {f'<https://example.org/b> {P} "z"'}}
     assert _contents(store) == expected

@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -64,9 +65,13 @@ def check_folder(folder: Path, writable: bool = True) -> None:
 
 
 def _as_nquads(graphs: Sequence[tuple[str, str]]) -> bytes | None:
-    """N-Triples of named graphs as N-Quads; None if a line is not one plain triple."""
+    """N-Triples of named graphs as N-Quads; None if a line is not one plain triple, or if
+    there may be blank nodes (their labels would be shared across the graphs of one
+    document, unlike the update's)."""
     out = []
     for graph, ntriples in graphs:
+        if "_:" in ntriples:
+            return None
         suffix = f" {ox.NamedNode(graph)} .\n"
         for line in ntriples.splitlines():
             line = line.strip()
@@ -76,6 +81,20 @@ def _as_nquads(graphs: Sequence[tuple[str, str]]) -> bytes | None:
                 return None
             out.append(line[:-1].rstrip() + suffix)
     return "".join(out).encode("utf-8")
+
+
+def _own_blank_nodes(ntriples: str, index: int) -> str:
+    """The triples with their blank node labels prefixed by ``index``: one update may not
+    use a label in two INSERT DATA blocks, and each graph's blank nodes are its own."""
+    try:
+        triples = [quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError:
+        return ntriples  # the update reports it, with its place
+
+    def own(term: Any) -> Any:
+        return ox.BlankNode(f"g{index}x{term.value}") if isinstance(term, ox.BlankNode) else term
+    renamed = [ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in triples]
+    return (ox.serialize(renamed, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
 
 
 class _Unchanged(Exception):
@@ -400,7 +419,9 @@ class EmbeddedStore(Store):
         if not graphs:
             return
         parts = []
-        for graph, ntriples in graphs:
+        for index, (graph, ntriples) in enumerate(graphs):
+            if len(graphs) > 1 and "_:" in ntriples:
+                ntriples = _own_blank_nodes(ntriples, index)
             name = ox.NamedNode(graph)
             parts.append(f"DROP SILENT GRAPH {name} ;\n"
                          f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
