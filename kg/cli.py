@@ -367,8 +367,11 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
 @click.option("--no-load", is_flag=True, help="Build and validate only.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes that build and check statements (default: one per core).")
+@click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Statements loaded per store transaction.")
 @click.pass_obj
-def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None) -> None:
+def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None,
+                   batch: int) -> None:
     """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
     from kg.ingest.workflow import WorkflowError, default_jobs, ingest, listing
     from kg.store import StoreError, open_store
@@ -382,7 +385,7 @@ def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None)
         _fail(str(exc), EXIT_INPUT)
     with click.progressbar(length=len(files), label="ingesting", file=sys.stderr) as bar:
         report = ingest(settings, files, store, step=lambda _: bar.update(1),
-                        jobs=jobs or default_jobs())
+                        jobs=jobs or default_jobs(), batch=batch)
     for name, reason in report.failed:
         click.echo(f"failed: {name}: {reason}", err=True)
     click.echo(f"{len(report.loaded)} statement(s) {'valid' if no_load else 'loaded'}, "

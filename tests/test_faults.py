@@ -263,21 +263,24 @@ def test_killing_a_bulk_ingest_leaves_each_statement_old_or_new(built, built_fil
     store = tmp_path / "store"
     subprocess.run(live.KG + ["load", str(built_file)], env=env, check=True,
                    capture_output=True, timeout=120)
-    command = live.KG + ["ingest", str(listing)]
+    command = live.KG + ["ingest", "--jobs", "2", "--batch", "2", str(listing)]
     started = time.monotonic()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     whole = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     stored = _stored_graphs(store)
     assert all(_same(stored[k], new[k] if k in names else old[k]) for k in old)
-    mixes = []
+    mixes, killed_workers = [], []
     for fraction in (0.55, 0.85):
         EmbeddedStore(store).replace_all(built_file)  # back to the old versions
         ingest = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         time.sleep(whole * fraction)
+        workers = _children(ingest.pid)
+        killed_workers += workers
         ingest.send_signal(signal.SIGKILL)
         ingest.wait()
+        _gone(workers)  # its worker processes end with it
         stored = _stored_graphs(store)
         assert set(stored) == set(old)
         versions = {name: "old" if _same(graph, old[name]) else
@@ -287,6 +290,33 @@ def test_killing_a_bulk_ingest_leaves_each_statement_old_or_new(built, built_fil
         mixes.append(versions)
     _validate_store(env)
     assert any("new" in v.values() for v in mixes), "no kill landed after a statement loaded"
+    assert killed_workers, "no kill landed while the worker processes ran"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _gone(pids: list[int], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    left = list(pids)
+    while left and time.monotonic() < deadline:
+        left = [p for p in left if _alive(p)]
+        time.sleep(0.1)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes {left} outlived the killed ingest"
 
 
 def _get(client, path: str, accept: str = "application/json"):

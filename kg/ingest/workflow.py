@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import json
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -198,7 +200,8 @@ class Ingester:
             yield from map(self.one, files)
             return
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker, initargs=(self,)) as pool:
+                                 initializer=_start_worker,
+                                 initargs=(self, os.getpid())) as pool:
             for start in range(0, len(files), window):  # a window at a time bounds memory
                 yield from pool.map(_work, files[start:start + window], chunksize=4)
 
@@ -241,9 +244,22 @@ class Ingester:
 _WORKER: Ingester | None = None
 
 
-def _start_worker(ingester: Ingester) -> None:
+def _start_worker(ingester: Ingester, parent: int) -> None:
     global _WORKER  # noqa: PLW0603 - per worker process, see above
     _WORKER = ingester
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, even by SIGKILL (which leaves the pool no time
+    to stop its workers: they would wait for work forever)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
 
 
 def _work(path: Path) -> tuple[str, str | None, str]:
