@@ -162,10 +162,6 @@ class Validator:
         return self._ontology_index
 
     def _term(self, term: object, results: Graph) -> str:
-        if isinstance(term, URIRef):
-            return term.n3(self._nm.namespace_manager)
-        if isinstance(term, Literal):
-            return term.n3(self._nm.namespace_manager)
         if isinstance(term, BNode):
             # A property path: show it in SHACL's own terms, briefly.
             inverse = results.value(term, SH.inversePath)
@@ -174,8 +170,7 @@ class Validator:
             items = list(results.items(term))
             if items:
                 return "/".join(self._term(i, results) for i in items)
-            return "[]"
-        return str(term)
+        return self._curie(term)
 
     def check(self, data: Graph, unit: str) -> list[Finding]:
         """Validate one plain graph (with the ontology added); return its findings."""
@@ -209,10 +204,6 @@ class Validator:
             severity = results.value(result, SH.resultSeverity)
             message = results.value(result, SH.resultMessage)
             shape = results.value(result, SH.sourceShape)
-            # Name the node shape for property shapes (blank nodes) to help the reader.
-            owner = shape
-            if isinstance(shape, BNode):
-                owner = self.shapes.value(None, SH.property, shape)
             findings.append(Finding(
                 unit=unit,
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
@@ -220,7 +211,7 @@ class Validator:
                 path=self._term(results.value(result, SH.resultPath), results)
                 if results.value(result, SH.resultPath) is not None else "",
                 message=str(message) if message else "constraint not satisfied",
-                shape=self._term(owner if owner is not None else shape, results),
+                shape=self._curie(self._owner(shape)),
             ))
         return sorted(findings, key=lambda f: (f.focus, f.path, f.message))
 
@@ -231,9 +222,6 @@ class Validator:
 
     def _finding(self, result: Result, unit: str) -> Finding:
         shape = result.shape
-        owner = shape.node
-        if isinstance(owner, BNode):  # a property shape: name its node shape, as below
-            owner = self.shapes.value(None, SH.property, owner) or owner
         message = result.message
         if message is None:
             message = shape.messages[0] if shape.messages else "constraint not satisfied"
@@ -243,8 +231,14 @@ class Validator:
             focus=self._curie(result.focus),
             path=shape.path.text(self._curie) if shape.path is not None else "",
             message=message,
-            shape=self._curie(owner),
+            shape=self._curie(self._owner(shape.node)),
         )
+
+    def _owner(self, shape: object) -> object:
+        """The shape to name in a finding: a property shape (a blank node) by its node shape."""
+        if isinstance(shape, BNode):
+            return self.shapes.value(None, SH.property, shape) or shape
+        return shape
 
     def _curie(self, term: object) -> str:
         if isinstance(term, URIRef | Literal):
