@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -371,6 +372,10 @@ class EmbeddedStore(Store):
                             if fast is None or not fast(persistent):
                                 persistent.update(update, base_iri=base_iri)
                         except BaseException as exc:  # the transaction did not commit
+                            # The traceback keeps the frames below, and their locals may
+                            # hold the store open past the file lock: a reader opening it
+                            # then finds it mid-change. Release them now.
+                            traceback.clear_frames(exc.__traceback__)
                             raise _Unchanged from exc
                         persistent.flush()
                         generation, sequence = self._read_version()
@@ -434,12 +439,7 @@ class EmbeddedStore(Store):
             quads = _as_nquads(graphs)
             if quads is None:
                 return False
-            try:
-                store.load(quads, format=ox.RdfFormat.N_QUADS)
-            finally:
-                # An error's traceback keeps this frame: it must not keep the store open past
-                # the file lock (a reader opening it then finds it mid-change).
-                del store
+            store.load(quads, format=ox.RdfFormat.N_QUADS)
             return True
 
         self._write(" ;\n".join(parts), fast=load_new)
