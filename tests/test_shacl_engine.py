@@ -135,7 +135,8 @@ def test_unknown_engine_is_refused(settings):
 
 def test_a_concept_from_the_wrong_scheme_fails_in_a_statement_check(engines, built):
     """The nested shape (sh:node) of a value outside the statement is checked too. (pyshacl's
-    own focus_nodes option skips it, so kg filters pyshacl's full results instead.)"""
+    own focus_nodes option skips it, so kg's pyshacl path rewrites the shapes' targets
+    instead.)"""
     statement = next(s for s in built.statements if any(s.graph.objects(None, EKG.measure)))
     figure, measure = next(iter(statement.graph.subject_objects(EKG.measure)))
     population = next(statement.graph.objects(figure, EKG.population))
