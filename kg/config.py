@@ -33,13 +33,15 @@ DEFAULTS: dict[str, Any] = {
     "UPDATE_TOKEN": None,  # bearer token for SPARQL Update; None = read-only
     "CORS_ORIGINS": "*",  # comma-separated origins, or *
     "SERVICE_ALLOWLIST": "",  # comma-separated IRI prefixes SERVICE/LOAD may reach
-    "QUERY_PROCESSES": 2,  # forked query processes per serving process
+    "QUERY_PROCESSES": None,  # forked query processes per serving process; None: 2, or as
+    # many as fit in memory under `kg serve` (kg.capacity)
+    "QUERY_MEMORY": 2048,  # MiB a query process may allocate beyond the replica; 0 = no cap
     "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
 }
 
 _TYPES: dict[str, type] = {
     "STORE_TIMEOUT": float, "QUERY_TIMEOUT": float, "RESULT_LIMIT": int, "MAX_BODY": int,
-    "QUERY_PROCESSES": int, "STORE_UNION_PARAM": bool,
+    "QUERY_PROCESSES": int, "QUERY_MEMORY": int, "STORE_UNION_PARAM": bool,
 }
 
 
@@ -67,7 +69,8 @@ class Settings:
     update_token: str | None = None
     cors_origins: str = "*"
     service_allowlist: str = ""
-    query_processes: int = 2
+    query_processes: int | None = None
+    query_memory: int = 2048
     public_url: str | None = None
 
     @property
@@ -152,5 +155,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
              if key not in ("HOME", "BASE_IRI", "BUILD_FILE", "STORE")}
     if extra["query_timeout"] <= 0 or extra["result_limit"] <= 0 or extra["max_body"] <= 0:
         raise ConfigError("KG_QUERY_TIMEOUT, KG_RESULT_LIMIT and KG_MAX_BODY must be positive")
+    if (extra["query_processes"] is not None and extra["query_processes"] < 1) \
+            or extra["query_memory"] < 0:
+        raise ConfigError("KG_QUERY_PROCESSES must be at least 1 and KG_QUERY_MEMORY (MiB) "
+                          "at least 0 (0: no cap)")
     return Settings(home=home, base_iri=base, build_file=build_file, store=str(values["STORE"]),
                     **extra)

@@ -236,3 +236,49 @@ def test_query_processes_hold_none_of_the_servers_sockets(app, client):
             assert len(fds) <= 4, fds  # stdin, stdout, stderr and the answer pipe
     finally:
         listening.close()
+
+
+def test_a_query_beyond_its_memory_limit_is_stopped_cleanly(built_file):
+    app = make_app(built_file, QUERY_MEMORY=64, QUERY_TIMEOUT=60)
+    client = app.test_client()
+    greedy = ("SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } "
+              "ORDER BY ?c ?f ?a ?d")  # sorts every pair of triples: far more than 64 MiB
+    try:
+        started = time.monotonic()
+        r = client.get("/sparql", query_string={"query": greedy})
+        assert r.status_code == 503, r.data
+        assert b"more memory than its limit of 64 MiB" in r.data
+        assert time.monotonic() - started < 30  # the memory limit, not the time limit
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    finally:
+        app.extensions["kg"].close()
+
+
+def _kill_idle_query_processes(app) -> int:
+    import os
+    import signal
+
+    children = list(app.extensions["kg"].executor._idle)
+    for child in children:  # as the system's out-of-memory killer would
+        os.kill(child.pid, signal.SIGKILL)
+    return len(children)
+
+
+def test_a_query_process_killed_by_the_system_is_a_503_not_a_500(app, client):
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert _kill_idle_query_processes(app)
+    r = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert r.status_code == 503 and b"stopped by the system" in r.data
+    assert r.headers["Retry-After"]
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_a_page_whose_query_process_dies_answers_503(app, client):
+    html = {"Accept": "text/html"}
+    assert client.get("/", headers=html).status_code == 200
+    assert _kill_idle_query_processes(app)
+    r = client.get("/", headers=html)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 503 and "stopped by the system" in body
+    assert "Traceback" not in body
+    assert client.get("/", headers=html).status_code == 200

@@ -7,13 +7,23 @@ passes the deadline is killed and replaced, so the serving process is free
 again at once. A child serves the replica version it was forked with and is
 replaced after a write. Remote stores are queried in the calling thread: their
 time limit is the HTTP timeout and the server's own.
+
+A child may also allocate at most ``memory_limit`` bytes beyond what it shares
+with its parent (an address-space limit set after the fork), so one runaway
+query ends with a clear error instead of pushing the machine out of memory.
+Its reads still copy the replica's pages it touches (the in-memory store
+updates reference counts as it reads), so each child can grow to one copy of
+the replica: ``kg serve`` sizes workers and query processes to fit
+(``kg.capacity``).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 
@@ -152,7 +162,38 @@ def _close_inherited(keep: int) -> None:
     os.closerange(keep + 1, limit)
 
 
-def _child_main(conn: Connection, store: Store) -> None:
+def _limit_memory(allowance: int | None) -> None:
+    """Cap this (forked) process's address space at its current size plus ``allowance``."""
+    if not allowance:
+        return
+    size = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    size = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        return
+    if size:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = size + allowance
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.0f} MiB"
+
+
+def _memory_message(allowance: int | None) -> str:
+    limit = f" of {_mib(allowance)}" if allowance else ""
+    return (f"the query needed more memory than its limit{limit} and was stopped; "
+            "narrow it down or add a LIMIT")
+
+
+def _child_main(conn: Connection, store: Store, allowance: int | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
                 signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -165,6 +206,8 @@ def _child_main(conn: Connection, store: Store) -> None:
             message = ("ok", run_job(store, job))
         except QueryFailed as exc:
             message = ("error", exc.status, exc.message)
+        except MemoryError:
+            message = ("error", 503, _memory_message(allowance))
         except BaseException:  # noqa: BLE001 - the parent needs an answer, not a dead pipe
             message = ("error", 500, "internal error while evaluating the query")
         try:
@@ -176,9 +219,12 @@ def _child_main(conn: Connection, store: Store) -> None:
 class ForkExecutor:
     """Runs queries on an embedded store in reusable forked children, with a hard deadline."""
 
-    def __init__(self, store: EmbeddedStore, size: int = 2) -> None:
+    def __init__(self, store: EmbeddedStore, size: int = 2,
+                 memory_limit: int | None = None) -> None:
+        """``size`` children at most; ``memory_limit``: bytes each may allocate (None: no cap)."""
         self.store = store
         self.size = max(1, size)
+        self.memory_limit = memory_limit
         self._idle: list[_Child] = []
         self._busy = 0
         self._cond = threading.Condition()
@@ -195,23 +241,46 @@ class ForkExecutor:
                 try:
                     parent_end.close()
                     _close_inherited(child_end.fileno())
-                    _child_main(child_end, self.store)
+                    _limit_memory(self.memory_limit)
+                    _child_main(child_end, self.store, self.memory_limit)
                 finally:
                     os._exit(0)
         child_end.close()
         return _Child(pid, parent_end, self._version())
 
     @staticmethod
-    def _kill(child: _Child) -> None:
+    def _kill(child: _Child, grace: float = 0.0) -> int | None:
+        """Stop a child, first waiting up to ``grace`` s for it to end by itself; its wait
+        status if it did (None if it had to be killed)."""
+        status = None
+        deadline = time.monotonic() + grace
         try:
-            os.kill(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(child.pid, 0)
-        except ChildProcessError:
+            while True:
+                pid, status = os.waitpid(child.pid, os.WNOHANG)
+                if pid != 0:
+                    break
+                status = None
+                if time.monotonic() >= deadline:
+                    os.kill(child.pid, signal.SIGKILL)
+                    os.waitpid(child.pid, 0)
+                    break
+                time.sleep(0.005)
+        except (ProcessLookupError, ChildProcessError):
             pass
         child.conn.close()
+        return status
+
+    def _death_message(self, status: int | None) -> str:
+        """Why a child ended while answering: its own memory limit, or the system's."""
+        if status is not None and os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signal.SIGABRT and self.memory_limit:  # a failed allocation aborts
+                return _memory_message(self.memory_limit)
+            if sig == signal.SIGKILL:
+                return ("the query process was stopped by the system, most likely because "
+                        "the machine ran out of memory; try again later or narrow the query")
+            return f"the query process ended unexpectedly (signal {sig}); try again later"
+        return "the query process ended unexpectedly; try again later"
 
     def _acquire(self) -> _Child:
         with self._cond:
@@ -251,10 +320,11 @@ class ForkExecutor:
                                        "and was stopped; narrow it down or add a LIMIT")
             message = child.conn.recv()
         except (EOFError, OSError) as exc:
-            if child is not None:
-                self._kill(child)
+            status = None
+            if child is not None:  # its pipe closed as it died: its status says why
+                status = self._kill(child, grace=1.0)
                 child = None
-            raise QueryFailed(500, "the query process ended unexpectedly (out of memory?)") from exc
+            raise QueryFailed(503, self._death_message(status)) from exc
         finally:
             self._release(child)
         if message[0] == "ok":

@@ -207,7 +207,8 @@ class KG:
 
 def make_executor(settings: Settings, store: Store) -> ForkExecutor | InlineExecutor:
     if isinstance(store, EmbeddedStore):
-        return ForkExecutor(store, settings.query_processes)
+        return ForkExecutor(store, settings.query_processes or 2,
+                            settings.query_memory * 2**20 or None)
     return InlineExecutor(store)
 
 
