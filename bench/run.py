@@ -12,8 +12,8 @@ Backends, on the same generated corpus (``bench/generate.py``):
   in a process of its own (the naive baseline);
 - ``oxigraph``: a raw pyoxigraph in-memory ``Store`` in a process of its own (the limit for the
   embedded store): query evaluation plus reading every solution, no serialisation;
-- ``kg``: ``kg serve`` (gunicorn, 2 workers, embedded store loaded with ``kg load``), over HTTP:
-  ``/sparql`` (SPARQL JSON) and the saved-query API ``/queries/<name>.json``;
+- ``kg``: ``kg serve`` (gunicorn, ``--workers auto``, embedded store loaded with ``kg load``),
+  over HTTP: ``/sparql`` (SPARQL JSON) and the saved-query API ``/queries/<name>.json``;
 - ``virtuoso``: Virtuoso's own ``/sparql`` (bulk-loaded from the same N-Quads);
 - ``kg→virtuoso``: ``kg serve`` with ``KG_STORE=sparql:`` pointing at that Virtuoso.
 
@@ -774,7 +774,7 @@ class KgServer:
         started = time.perf_counter()
         self.log = (self.folder / "server.log").open("w", encoding="utf-8")
         self.process = subprocess.Popen(
-            KG + ["serve", "--no-build", "--port", str(self.port), "--workers", "2"],
+            KG + ["serve", "--no-build", "--port", str(self.port), "--workers", "auto"],
             env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         if not wait_ready(self.port, "/sparql?query=ASK%7B%7D", self.process, timeout):
             self.stop()
@@ -797,7 +797,17 @@ class KgServer:
         peaks = [proc_status(pid).get("VmHWM", 0) for pid in workers]
         pids = tree(self.process.pid)
         return {"worker_peak_rss": max(peaks, default=0), "workers_peak_rss": peaks,
-                "processes": len(pids), "pss_total": sum(proc_pss(p) for p in pids)}
+                "processes": len(pids), "pss_total": sum(proc_pss(p) for p in pids),
+                "peak_rss_total": sum(proc_status(p).get("VmHWM", 0) for p in pids),
+                "layout": self.layout()}
+
+    def layout(self) -> str:
+        """The layout ``kg serve --workers auto`` chose, as it printed it."""
+        text = (self.folder / "server.log").read_text(errors="replace")
+        for line in text.splitlines():
+            if line.startswith("serving with "):
+                return line.removeprefix("serving with ")
+        return ""
 
     def stop(self) -> None:
         if self.process is not None:
@@ -2062,7 +2072,7 @@ def render(report: dict[str, Any], results: dict[tuple[str, str], Timing],
         if name == "kg":
             parts.append(f"kg load peak {mib(info.get('peak_rss'))}, per worker "
                          f"{', '.join(mib(x) for x in memory.get('workers_peak_rss', []))}, "
-                         f"tree PSS {mib(memory.get('pss_total'))}")
+                         f"tree PSS {mib(memory.get('pss_total'))}; {memory.get('layout')}")
         else:
             parts.append(f"peak RSS {mib(peak)}")
         lines.append(f"  {name:12s} " + ", ".join(parts))

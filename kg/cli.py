@@ -182,22 +182,38 @@ def load_command(state: _State, dataset: str | None, force: bool) -> None:
     click.echo(f"{'loaded' if loaded else 'already loaded'} {path} -> {settings.store}")
 
 
+def _workers(value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise click.BadParameter(f"{value!r}: give a number of at least 1, or auto")
+    return number
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default="auto", show_default=True,
+              help="Serving processes (each holds the store in memory): a number, or auto "
+                   "(2, or 1 when two copies would not fit in memory).")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--no-build", is_flag=True, help="Serve the store as it is (no rebuild check).")
 @click.pass_obj
-def serve_command(state: _State, host: str, port: int, workers: int, threads: int,
+def serve_command(state: _State, host: str, port: int, workers: str, threads: int,
                   no_build: bool) -> None:
     """Serve the graph with gunicorn; first (re)build and load it if the sources changed."""
     import os
 
     from kg.build import write_dataset
-    from kg.store import StoreError, check_store
+    from kg.capacity import count_quads, memory_available, plan_serving
+    from kg.store import StoreError, check_store, embedded_path
 
     settings = state.settings
+    wanted = _workers(workers)
     try:
         check_store(settings.store, settings.home)
     except StoreError as exc:
@@ -209,8 +225,19 @@ def serve_command(state: _State, host: str, port: int, workers: int, threads: in
             click.echo(f"loaded {settings.build_file} -> {settings.store}")
     env = dict(os.environ, KG_HOME=str(settings.home), KG_BASE_IRI=settings.base_iri,
                KG_STORE=settings.store, KG_BUILD_FILE=str(settings.build_file))
+    path = embedded_path(settings.store, settings.home)
+    if path is not None:  # every worker and query process holds the store in memory
+        try:
+            quads = count_quads(path)
+        except OSError as exc:
+            _fail(f"cannot read the store at {path}: {exc}", EXIT_INPUT)
+        plan = plan_serving(quads, memory_available(), settings.query_memory * 2**20,
+                            wanted, settings.query_processes)
+        click.echo(f"serving with {plan.describe()}")
+        wanted = plan.workers
+        env["KG_QUERY_PROCESSES"] = str(plan.query_processes)
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--threads", str(threads),
+            "--workers", str(wanted or 2), "--threads", str(threads),
             "--graceful-timeout", "10", "kg.web:create_app()"]
     click.echo(f"serving on http://{host}:{port}/")
     os.execvpe(argv[0], argv, env)

@@ -49,7 +49,8 @@ def environment(dataset: Path, folder: Path, **env_overrides: str) -> dict[str, 
     return env
 
 
-def start(dataset: Path, folder: Path, workers: int = 2, **env_overrides: str) -> LiveServer:
+def start(dataset: Path, folder: Path, workers: int | str = 2,
+          **env_overrides: str) -> LiveServer:
     """`kg load` the dataset into a scratch store, then `kg serve --no-build` and wait for it."""
     env = environment(dataset, folder, **env_overrides)
     subprocess.run(KG + ["load", str(dataset)], env=env, check=True, capture_output=True,
@@ -60,7 +61,7 @@ def start(dataset: Path, folder: Path, workers: int = 2, **env_overrides: str) -
 KG = [sys.executable, "-m", "kg"]
 
 
-def serve(env: dict[str, str], folder: Path, workers: int = 2) -> LiveServer:
+def serve(env: dict[str, str], folder: Path, workers: int | str = 2) -> LiveServer:
     """`kg serve --no-build` on the store ``env`` names, in a session of its own (so that
     ``kill()`` reaches gunicorn's workers too); returns once it answers."""
     port = free_port()

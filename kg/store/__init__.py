@@ -9,7 +9,8 @@ from kg.store.base import Store, StoreError
 from kg.store.embedded import EmbeddedStore, check_folder
 from kg.store.remote import RemoteStore
 
-__all__ = ["EmbeddedStore", "RemoteStore", "Store", "StoreError", "check_store", "open_store"]
+__all__ = ["EmbeddedStore", "RemoteStore", "Store", "StoreError", "check_store", "embedded_path",
+           "open_store"]
 
 _REMOTE_OPTIONS = frozenset(
     {"update_url", "graph_store_url", "user", "password", "timeout", "union_default_graph"})
@@ -20,12 +21,10 @@ def open_store(spec: str, home: Path, read_only: bool = False,
     """Open the store named by ``spec``: ``oxigraph:PATH`` (relative to ``home``), ``memory:``
     or ``sparql:QUERY_URL`` (a remote server, further settings in ``options``). ``lazy``: an
     embedded store copies itself into memory on the first read, not at once."""
-    kind, _, rest = spec.partition(":")
-    if kind == "oxigraph":
-        path = Path(rest).expanduser()
-        if not path.is_absolute():
-            path = home / path
+    path = embedded_path(spec, home)
+    if path is not None:
         return EmbeddedStore(path, read_only=read_only, lazy=lazy)
+    kind, _, rest = spec.partition(":")
     if kind == "memory":
         return EmbeddedStore(None)
     if kind == "sparql":
@@ -33,12 +32,20 @@ def open_store(spec: str, home: Path, read_only: bool = False,
     raise StoreError(f"unknown store {spec!r}: use oxigraph:PATH, memory: or sparql:URL")
 
 
+def embedded_path(spec: str, home: Path) -> Path | None:
+    """The folder of an on-disk embedded store (``oxigraph:PATH``), None for other stores."""
+    kind, _, rest = spec.partition(":")
+    if kind != "oxigraph":
+        return None
+    path = Path(rest).expanduser()
+    return path if path.is_absolute() else home / path
+
+
 def check_store(spec: str, home: Path) -> None:
     """Before serving: an embedded store's folder must take writes (StoreError if not)."""
-    kind, _, rest = spec.partition(":")
-    if kind == "oxigraph":
-        path = Path(rest).expanduser()
-        check_folder((path if path.is_absolute() else home / path).parent)
+    path = embedded_path(spec, home)
+    if path is not None:
+        check_folder(path.parent)
 
 
 def _remote_store(query_url: str, options: Mapping[str, str]) -> RemoteStore:
