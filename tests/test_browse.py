@@ -292,3 +292,27 @@ def test_page_queries_keep_the_query_time_limit(built_file):
             assert "time limit" in response.get_data(as_text=True)
     finally:
         strict.extensions["kg"].close()
+
+
+def test_pages_are_kept_per_store_version(built_file):
+    """A page's queries are answered once per store version: seen again, the page needs no
+    query process (they are all stopped here); after a write (a new store version, so new query
+    processes) it shows the new data."""
+    import os
+    import signal
+
+    app = make_app(built_file)
+    kg = app.extensions["kg"]
+    client = app.test_client()
+    try:
+        first = page(client, "/id/event/khojaly-1992-02")
+        for child in list(kg.executor._idle):
+            os.kill(child.pid, signal.SIGKILL)
+        assert page(client, "/id/event/khojaly-1992-02") == first
+        kg.store.update(
+            'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> '
+            'INSERT DATA { GRAPH <https://w3id.org/ekg/graph/reference> { '
+            '<https://w3id.org/ekg/id/event/khojaly-1992-02> rdfs:comment "kept-page check" } }')
+        assert "kept-page check" in page(client, "/id/event/khojaly-1992-02")
+    finally:
+        kg.close()

@@ -274,11 +274,11 @@ def test_a_query_process_killed_by_the_system_is_a_503_not_a_500(app, client):
 
 
 def test_a_page_whose_query_process_dies_answers_503(app, client):
-    html = {"Accept": "text/html"}
-    assert client.get("/", headers=html).status_code == 200
+    html = {"Accept": "text/html"}  # each search is a page not seen before (pages are kept)
+    assert client.get("/search?q=civilians", headers=html).status_code == 200
     assert _kill_idle_query_processes(app)
-    r = client.get("/", headers=html)
+    r = client.get("/search?q=missing", headers=html)
     body = r.get_data(as_text=True)
     assert r.status_code == 503 and "stopped by the system" in body
     assert "Traceback" not in body
-    assert client.get("/", headers=html).status_code == 200
+    assert client.get("/search?q=missing", headers=html).status_code == 200

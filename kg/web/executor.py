@@ -20,6 +20,7 @@ the replica: ``kg serve`` sizes workers and query processes to fit
 from __future__ import annotations
 
 import os
+import pickle
 import resource
 import signal
 import threading
@@ -318,7 +319,7 @@ class ForkExecutor:
                 child = None
                 raise QueryFailed(503, f"the query ran longer than the time limit of {timeout:g} s "
                                        "and was stopped; narrow it down or add a LIMIT")
-            message = child.conn.recv()
+            raw = child.conn.recv_bytes()
         except (EOFError, OSError) as exc:
             status = None
             if child is not None:  # its pipe closed as it died: its status says why
@@ -327,8 +328,12 @@ class ForkExecutor:
             raise QueryFailed(503, self._death_message(status)) from exc
         finally:
             self._release(child)
+        message = pickle.loads(raw)
         if message[0] == "ok":
-            return message[1]
+            result = message[1]
+            if isinstance(result, Collected):
+                result.nbytes = len(raw)
+            return result
         raise QueryFailed(message[1], message[2])
 
     def close(self) -> None:

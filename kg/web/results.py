@@ -34,6 +34,7 @@ class Collected:
     rows: list[list[object | None]]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None
+    nbytes: int = 0  # its size as sent from a query process (0: not measured)
 
 
 def kind_of(result: object) -> str:

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 from rdflib import Graph
@@ -21,12 +21,11 @@ from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, Q
 from kg.web.resources import Resources
 from kg.web.results import Collected
 
-
-class _Body(Protocol):
-    body: bytes
+_Kept = TypeVar("_Kept")
 
 
-_Sized = TypeVar("_Sized", bound=_Body)
+def _body_size(value: Any) -> int:
+    return len(value.body)
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -73,10 +72,12 @@ class KG:
         return self.remembered(("answer", job.sparql, job.override, job.limit),
                                lambda: self.executor.run(job, self.settings.query_timeout))
 
-    def remembered(self, key: tuple, compute: Callable[[], _Sized],
-                   keep: Callable[[_Sized], bool] = lambda _: True) -> _Sized:
+    def remembered(self, key: tuple, compute: Callable[[], _Kept],
+                   keep: Callable[[_Kept], bool] = lambda _: True,
+                   size: Callable[[_Kept], int] = _body_size) -> _Kept:
         """``compute()``, kept (if ``keep`` says so) for the current store version: LRU,
-        bounded in entries and in bytes of ``.body``; computed every time on a remote store."""
+        bounded in entries and in bytes (``size``, by default of ``.body``); computed every
+        time on a remote store."""
         version = self.store_version()
         if version is None:
             return compute()
@@ -85,21 +86,28 @@ class KG:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
+                return hit[0]
         value = compute()
-        if keep(value) and len(value.body) <= self.CACHE_BYTES // 16:
+        nbytes = size(value)
+        if keep(value) and nbytes <= self.CACHE_BYTES // 16:
             with self._cache_lock:
                 if key not in self._cache:
-                    self._cache[key] = value
-                    self._cache_bytes += len(value.body)
+                    self._cache[key] = (value, nbytes)
+                    self._cache_bytes += nbytes
                 while self._cache and (len(self._cache) > self.CACHE_ENTRIES
                                        or self._cache_bytes > self.CACHE_BYTES):
-                    _, old = self._cache.popitem(last=False)
-                    self._cache_bytes -= len(old.body)
+                    _, (_, old) = self._cache.popitem(last=False)
+                    self._cache_bytes -= old
         return value
 
     def page_query(self, sparql: str) -> Collected:
-        """Run one of a page's queries within the query time limit (pages answer 503 beyond)."""
+        """One of a page's queries, kept for the store version like saved-query answers (a
+        page seen twice is not computed twice); run within the query time limit (pages answer
+        503 beyond)."""
+        return self.remembered(("page", sparql), lambda: self._run_page_query(sparql),
+                               size=lambda rows: rows.nbytes or 4096)
+
+    def _run_page_query(self, sparql: str) -> Collected:
         try:
             result = self.executor.run(RowsJob(sparql), self.settings.query_timeout)
         except QueryFailed as exc:
