@@ -233,3 +233,56 @@ def test_the_kg_endpoint_returns_the_same_rows(corpus_file: Path, oxigraph: ox.S
             assert len(listing.get("rows", [])) == len(rows), query.name
     finally:
         app.extensions["kg"].close()
+
+
+FIGURES = """
+PREFIX ekg: <https://w3id.org/ekg/ont#>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?figure ?event ?measure ?population ?affiliation ?delegation ?min ?max WHERE {
+  ?claim ekg:figure ?figure ; ekg:about ?e ; ekg:statedIn ?statement .
+  ?figure ekg:measure ?m ; ekg:population ?p .
+  ?statement ekg:delegation ?d .
+  ?e rdfs:label ?event . ?m skos:prefLabel ?measure . ?p skos:prefLabel ?population .
+  ?d rdfs:label ?delegation .
+  OPTIONAL { ?figure ekg:populationAffiliation ?affiliation }
+  OPTIONAL { ?figure schema:minValue ?min } OPTIONAL { ?figure schema:maxValue ?max }
+}"""
+
+
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """300 statements: enough figures of one event and measure to disagree."""
+    path = tmp_path_factory.mktemp("medium") / "corpus.nq"
+    generate.generate(300, 1, path)
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def test_contested_figures_are_every_pair_of_figures_that_fail_to_overlap(
+        medium: ox.Store) -> None:
+    """Checked against every pair of figures, paired in Python: same event, measure,
+    population and affiliation, two delegations, one's upper bound below the other's lower."""
+    def value(term: object) -> object:
+        return None if term is None else term.value  # type: ignore[attr-defined]
+
+    figures = [{k: value(row[k]) for k in ("event", "measure", "population", "affiliation",
+                                           "delegation", "min", "max")}
+               for row in _select(medium, FIGURES)]
+    key = ("event", "measure", "population", "affiliation")
+    expected = {
+        (low["event"], low["measure"], low["population"], low["delegation"],
+         float(low["max"]), high["delegation"], float(high["min"]))
+        for low in figures for high in figures
+        if low["max"] is not None and high["min"] is not None
+        and all(low[k] == high[k] for k in key) and low["delegation"] != high["delegation"]
+        and float(low["max"]) < float(high["min"])}
+    text = (ROOT / "queries" / "contested-figures.rq").read_text(encoding="utf-8")
+    found = {(row["eventLabel"].value, row["measureLabel"].value,
+              row["populationLabel"].value, row["lowDelegation"].value,
+              float(row["lowMax"].value), row["highDelegation"].value,
+              float(row["highMin"].value)) for row in _select(medium, text)}
+    assert len(expected) >= 20, "the corpus should have contested figures"
+    assert found == expected
