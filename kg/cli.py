@@ -225,6 +225,7 @@ def serve_command(state: _State, host: str, port: int, workers: str, threads: in
             click.echo(f"loaded {settings.build_file} -> {settings.store}")
     env = dict(os.environ, KG_HOME=str(settings.home), KG_BASE_IRI=settings.base_iri,
                KG_STORE=settings.store, KG_BUILD_FILE=str(settings.build_file))
+    env.setdefault("KG_WARM_UP", "true")  # each worker computes the home page first
     path = embedded_path(settings.store, settings.home)
     if path is not None:  # every worker and query process holds the store in memory
         try:

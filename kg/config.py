@@ -37,11 +37,12 @@ DEFAULTS: dict[str, Any] = {
     # many as fit in memory under `kg serve` (kg.capacity)
     "QUERY_MEMORY": 2048,  # MiB a query process may allocate beyond the replica; 0 = no cap
     "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
+    "WARM_UP": False,  # compute the home page and parameterless saved queries at start-up
 }
 
 _TYPES: dict[str, type] = {
     "STORE_TIMEOUT": float, "QUERY_TIMEOUT": float, "RESULT_LIMIT": int, "MAX_BODY": int,
-    "QUERY_PROCESSES": int, "QUERY_MEMORY": int, "STORE_UNION_PARAM": bool,
+    "QUERY_PROCESSES": int, "QUERY_MEMORY": int, "STORE_UNION_PARAM": bool, "WARM_UP": bool,
 }
 
 
@@ -72,6 +73,7 @@ class Settings:
     query_processes: int | None = None
     query_memory: int = 2048
     public_url: str | None = None
+    warm_up: bool = False
 
     @property
     def iris(self) -> IRIs:

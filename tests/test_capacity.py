@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import live
 import pyoxigraph as ox
@@ -57,6 +58,11 @@ def test_kg_serve_plans_its_layout_and_says_so(built_file, tmp_path):
     try:
         text = server.log_text()
         assert "serving with 2 worker(s) × 1 query process(es) for " in text
+        deadline = time.monotonic() + 30  # each worker warms up before it serves
+        while text.count("warm-up done") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            text = server.log_text()
+        assert text.count("warm-up done") == 2, text
         workers = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
                                  text=True).stdout.split()
         assert len(workers) == 2, text

@@ -64,4 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return "/vocab/" + iri[len(VOCAB_BASE):]
         return "/resource?" + urlencode({"iri": iri})
 
+    if settings.warm_up:
+        from kg.web.warmup import warm_up
+
+        warm_up(app)
     return app

@@ -1,0 +1,44 @@
+"""A serving process computes the home page and parameterless saved queries before serving."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from conftest import make_app
+
+from kg.web.warmup import warm_paths
+
+
+def test_warm_paths_are_the_home_page_and_the_queries_without_parameters(app):
+    paths = warm_paths(app)
+    catalogue = app.extensions["kg"].catalogue
+    assert paths[0] == "/"
+    assert {p.removeprefix("/queries/").removesuffix(".json") for p in paths[1:]} == {
+        name for name, query in catalogue.items() if not query.params}
+    assert "/queries/parts-and-wholes.json" in paths
+    assert "/queries/figures-for-event.json" not in paths  # it takes an event
+
+
+def test_a_warmed_app_answers_them_without_running_a_query(built_file):
+    app = make_app(built_file, WARM_UP=True)
+    kg = app.extensions["kg"]
+    try:
+        for child in list(kg.executor._idle):  # no query process can answer now
+            os.kill(child.pid, signal.SIGKILL)
+        client = app.test_client()
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+        r = client.get("/queries/parts-and-wholes.json")
+        assert r.status_code == 200 and r.get_json()["rows"]
+        # not warmed: it needs a query process, and finds the killed one
+        assert client.get("/queries/figures-for-event.json").status_code == 503
+    finally:
+        kg.close()
+
+
+def test_apps_are_not_warmed_unless_asked(built_file):
+    app = make_app(built_file)
+    try:
+        assert not app.extensions["kg"].executor._idle  # no query has run
+    finally:
+        app.extensions["kg"].close()
