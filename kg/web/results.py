@@ -58,7 +58,8 @@ def collect(result: object, limit: int) -> Collected:
             if len(rows) >= limit:
                 raise ResultTooLarge(f"the result has more than {limit} rows; add a LIMIT "
                                      "(and OFFSET to page), or download the dumps")
-            rows.append([solution[v] for v in variables])
+            rows.append(list(solution))  # in the order of the variables; 2-3 x faster than
+            # looking each one up by name
         return Collected(kind, variables, rows)
     triples = []
     for triple in result:  # type: ignore[union-attr]
@@ -91,7 +92,15 @@ def _json_term(term: object) -> dict[str, str]:
 def to_json(c: Collected) -> bytes:
     if c.kind == BOOLEAN:
         return json.dumps({"head": {}, "boolean": c.boolean}).encode()
-    bindings = [{v: _json_term(t) for v, t in zip(c.variables, row, strict=True) if t is not None}
+    terms: dict[object, dict[str, str]] = {}  # a repeated term is converted once
+
+    def term(t: object) -> dict[str, str]:
+        found = terms.get(t)
+        if found is None:
+            found = terms[t] = _json_term(t)
+        return found
+
+    bindings = [{v: term(t) for v, t in zip(c.variables, row, strict=True) if t is not None}
                 for row in c.rows]
     return json.dumps({"head": {"vars": c.variables}, "results": {"bindings": bindings}},
                       ensure_ascii=False).encode()
