@@ -28,7 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.namespaces import IRIs
-from kg.sparql_scan import scan, top_level_keywords, where_body_start
+from kg.sparql_scan import scan, top_level_keywords, variable_uses, variables, where_body_start
 from kg.yamlsource import LDict, LList, SourceError, load_yaml
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -278,14 +278,33 @@ def bind(query: SavedQuery, raw: Mapping[str, str], iris: IRIs,
 
 
 def with_values(text: str, terms: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a VALUES block of the bound terms at the start of its WHERE group."""
+    """The query with its parameters bound: a literal used only in FILTERs of the WHERE group
+    is written into them, every other term goes in a VALUES block at the start of that group.
+
+    The two bind alike (the variable is not projected, and a FILTER of the group sees the
+    group's VALUES), but Oxigraph pushes a FILTER with a constant down into the scan it
+    applies to, and one over a VALUES variable only after the whole group is joined:
+    ``quote-search`` takes 0.65 s instead of 1.7 s at 10,000 statements. IRIs stay in
+    VALUES: as constants they make Oxigraph choose worse join orders (``mentions`` 94 ms ->
+    17 s)."""
     if not terms:
         return text
     at = where_body_start(text)
     if at is None:
         raise ValueError("the query has no WHERE group to bind parameters in")
+    edits: list[tuple[int, int, str]] = []
+    values = {}
+    for name, term in terms.items():
+        offsets, only_filters = variable_uses(text, name, at)
+        projected = {f"?{name}", f"${name}"} & variables(text[:at])
+        if isinstance(term, ox.Literal) and only_filters and not projected:
+            edits += [(offset, offset + 1 + len(name), str(term)) for offset in offsets]
+        else:
+            values[name] = term
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
     # One VALUES block per variable: Virtuoso 7.2 fails on multi-variable VALUES here.
-    block = "".join(f"\n  VALUES ?{name} {{ {terms[name]} }}" for name in sorted(terms))
+    block = "".join(f"\n  VALUES ?{name} {{ {values[name]} }}" for name in sorted(values))
     return text[:at] + block + "\n" + text[at:]
 
 

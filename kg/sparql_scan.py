@@ -106,6 +106,41 @@ def where_body_start(text: str) -> int | None:
     return depth_started[0][2] + 1
 
 
+def variables(text: str) -> set[str]:
+    """The variables written in the text, with their ``?`` or ``$``."""
+    return {value for kind, value, _ in _positioned(text) if kind == "var"}
+
+
+def variable_uses(text: str, name: str, after: int) -> tuple[list[int], bool]:
+    """Where ``?name`` (or ``$name``) occurs from offset ``after`` (the WHERE group's body),
+    and whether every occurrence is inside the parentheses of a ``FILTER (...)`` of that
+    group itself (not of a nested group, which does not see the group's bindings)."""
+    depth = 1  # inside the WHERE group's brace
+    parens = 0  # open parentheses of the FILTER being read, 0 outside one
+    expect_paren = False
+    offsets: list[int] = []
+    only_filters = True
+    for kind, value, at in _positioned(text[after:]):
+        if expect_paren:
+            expect_paren = False
+            if value == "(" and depth == 1:
+                parens = 1
+                continue
+        if parens:
+            parens += value == "("
+            parens -= value == ")"
+        elif value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif kind == "word" and value.upper() == "FILTER":
+            expect_paren = True
+        if kind == "var" and value[1:] == name:
+            offsets.append(after + at)
+            only_filters = only_filters and parens > 0
+    return offsets, only_filters and bool(offsets)
+
+
 def scan(text: str) -> Scan:
     """Scan a query or update. Unknown prefixes leave the name as written."""
     tokens = _tokens(text)

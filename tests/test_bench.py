@@ -183,7 +183,7 @@ def test_the_query_set(queries: list[run.BenchQuery]) -> None:
         "browse:event-figures", "browse:statement-claims", "browse:search-quotes",
         "browse:search-labels", "browse:home-events"}
     assert set(run.REFERENCE.values()) <= saved
-    # parameters are bound with VALUES, as kg binds them
+    # parameters are bound as kg binds them (VALUES; a literal used only in FILTERs, inline)
     lookup = next(q for q in queries if q.name == "statement-claims")
     assert "VALUES ?statement" in lookup.sparql and "LIMIT 201" in lookup.sparql
 

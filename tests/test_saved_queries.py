@@ -345,3 +345,52 @@ def test_answers_are_kept_until_the_store_changes(built_file):
         assert gone not in after and len(after) == len(claims) - 1
     finally:
         kg.close()
+
+
+# -- binding parameters ----------------------------------------------------------------------
+
+def _bound(sparql: str, **terms) -> str:
+    from kg.queries import with_values
+
+    return with_values(sparql, terms)
+
+
+def test_a_literal_used_only_in_filters_is_written_into_them():
+    import pyoxigraph as ox
+
+    text = (ROOT / "queries" / "quote-search.rq").read_text(encoding="utf-8")
+    bound = _bound(text, text=ox.Literal("missing"))
+    assert "VALUES ?text" not in bound and "?text" not in bound.split("WHERE", 1)[1]
+    assert 'LCASE("missing")' in bound
+
+
+def test_other_terms_are_bound_with_values():
+    import pyoxigraph as ox
+
+    iri = ox.NamedNode("https://w3id.org/ekg/id/event/khojaly-1992-02")
+    word = ox.Literal("x")
+    query = "SELECT ?s WHERE { ?s ?p ?o FILTER (?o = ?w) }"
+    assert "VALUES ?w" not in _bound(query, w=word)
+    assert "VALUES ?w { <https" in _bound(query, w=iri)  # IRIs: always VALUES
+    for text in (
+        "SELECT ?s ?w WHERE { ?s ?p ?o FILTER (?o = ?w) }",  # projected
+        "SELECT ?s WHERE { ?s ?p ?w FILTER (?o = ?w) }",  # in a triple pattern too
+        "SELECT ?s WHERE { { ?s ?p ?o FILTER (?o = ?w) } }",  # a nested group's FILTER
+        "SELECT ?s WHERE { ?s ?p ?o FILTER (?o = ?w) } ORDER BY ?w",  # ordered by
+        "SELECT ?s WHERE { ?s ?p ?o FILTER regex(?o, ?w) }",  # FILTER without parentheses
+    ):
+        bound = _bound(text, w=word)
+        assert 'VALUES ?w { "x" }' in bound, text
+
+
+def test_inlined_literals_cannot_break_out_of_their_string():
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"),
+                      ox.Literal('say "hi" } ; DROP ALL #\nthere')))
+    text = "SELECT ?s WHERE { ?s ?p ?o FILTER (CONTAINS(?o, ?w)) }"
+    for needle, found in (('"hi" } ; DROP ALL #\nthere', 1), ("\\", 0), ("') }", 0)):
+        bound = _bound(text, w=ox.Literal(needle))
+        assert "VALUES" not in bound
+        assert len(list(store.query(bound))) == found, needle
