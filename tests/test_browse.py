@@ -184,6 +184,9 @@ def test_search_over_labels_and_quotes(client):
     assert f'href="{STATEMENT}#p11.s1"' in html
     assert "No names match" in page(client, "/search?q=zzzzqqq")
     assert client.get("/search?q=" + "x" * 600, headers=HTML).status_code == 400
+    # statements are found by name; claims by their sentences, not by their made-up labels
+    assert f'href="{STATEMENT}"' in page(client, "/search?q=Yashar Aliyev (Azerbaijan), 2021")
+    assert "No names match" in page(client, "/search?q=aggression-2020-characterisation")
 
 
 def test_labels_with_markup_are_shown_as_text(built_file):

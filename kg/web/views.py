@@ -267,9 +267,15 @@ def search_view(res: Resources, text: str) -> dict[str, Any]:
     if not needle:
         return {"labels": [], "quotes": []}
     literal = _string_literal(needle)
+    # Names: of the reference and ontology graphs' resources, and of statements. Claims,
+    # figures and sentences have labels made from their words, which the quotes cover; left
+    # out, the scan is 10 x shorter (about 200,000 labels at 10,000 statements).
+    graphs = " ".join(f"<{g}>" for g in (res.iris.reference_graph, res.iris.ontology_graph))
     labels = res.select(f"""
         SELECT DISTINCT ?x ?label ?type WHERE {{
-          ?x rdfs:label|skos:prefLabel|skos:altLabel|foaf:name ?label .
+          {{ VALUES ?g {{ {graphs} }}
+             GRAPH ?g {{ ?x rdfs:label|skos:prefLabel|skos:altLabel|foaf:name ?label }} }}
+          UNION {{ ?x a ekg:Statement ; rdfs:label ?label }}
           FILTER (CONTAINS(LCASE(STR(?label)), LCASE({literal})))
           OPTIONAL {{ ?x a ?type }}
         }} ORDER BY STRLEN(STR(?label)) ?label LIMIT 50""")
