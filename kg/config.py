@@ -38,11 +38,13 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_MEMORY": 2048,  # MiB a query process may allocate beyond the replica; 0 = no cap
     "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
     "WARM_UP": False,  # compute the home page and parameterless saved queries at start-up
+    "CACHE_MB": 256,  # answers kept per store version in each serving process (0: none)
 }
 
 _TYPES: dict[str, type] = {
     "STORE_TIMEOUT": float, "QUERY_TIMEOUT": float, "RESULT_LIMIT": int, "MAX_BODY": int,
     "QUERY_PROCESSES": int, "QUERY_MEMORY": int, "STORE_UNION_PARAM": bool, "WARM_UP": bool,
+    "CACHE_MB": int,
 }
 
 
@@ -74,6 +76,7 @@ class Settings:
     query_memory: int = 2048
     public_url: str | None = None
     warm_up: bool = False
+    cache_mb: int = 256
 
     @property
     def iris(self) -> IRIs:
@@ -158,8 +161,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     if extra["query_timeout"] <= 0 or extra["result_limit"] <= 0 or extra["max_body"] <= 0:
         raise ConfigError("KG_QUERY_TIMEOUT, KG_RESULT_LIMIT and KG_MAX_BODY must be positive")
     if (extra["query_processes"] is not None and extra["query_processes"] < 1) \
-            or extra["query_memory"] < 0:
-        raise ConfigError("KG_QUERY_PROCESSES must be at least 1 and KG_QUERY_MEMORY (MiB) "
-                          "at least 0 (0: no cap)")
+            or extra["query_memory"] < 0 or extra["cache_mb"] < 0:
+        raise ConfigError("KG_QUERY_PROCESSES must be at least 1, KG_QUERY_MEMORY and "
+                          "KG_CACHE_MB (MiB) at least 0")
     return Settings(home=home, base_iri=base, build_file=build_file, store=str(values["STORE"]),
                     **extra)

@@ -319,3 +319,20 @@ def test_pages_are_kept_per_store_version(built_file):
         assert "kept-page check" in page(client, "/id/event/khojaly-1992-02")
     finally:
         kg.close()
+
+
+def test_nothing_is_kept_with_no_cache(built_file):
+    import os
+    import signal
+
+    app = make_app(built_file, CACHE_MB=0)
+    kg = app.extensions["kg"]
+    client = app.test_client()
+    try:
+        page(client, "/id/event/khojaly-1992-02")
+        for child in list(kg.executor._idle):
+            os.kill(child.pid, signal.SIGKILL)
+        response = client.get("/id/event/khojaly-1992-02", headers=HTML)
+        assert response.status_code == 503  # computed again, by a query process found dead
+    finally:
+        kg.close()

@@ -62,7 +62,6 @@ class KG:
         default=None, repr=False)
 
     CACHE_ENTRIES = 2048
-    CACHE_BYTES = 64 * 1024 * 1024
 
     def run_cached(self, job: QueryJob) -> Answer:
         """Run a trusted query (a saved query), reusing the answer while the store is unchanged.
@@ -89,13 +88,14 @@ class KG:
                 return hit[0]
         value = compute()
         nbytes = size(value)
-        if keep(value) and nbytes <= self.CACHE_BYTES // 16:
+        budget = self.settings.cache_mb * 2**20
+        if keep(value) and nbytes <= budget // 8:  # one answer takes an eighth at most
             with self._cache_lock:
                 if key not in self._cache:
                     self._cache[key] = (value, nbytes)
                     self._cache_bytes += nbytes
                 while self._cache and (len(self._cache) > self.CACHE_ENTRIES
-                                       or self._cache_bytes > self.CACHE_BYTES):
+                                       or self._cache_bytes > budget):
                     _, (_, old) = self._cache.popitem(last=False)
                     self._cache_bytes -= old
         return value
