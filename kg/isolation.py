@@ -36,6 +36,19 @@ def _vm_size() -> int:
     return 0
 
 
+def limit_memory(allowance: int) -> None:
+    """Cap this (forked) process's address space at its current size plus ``allowance``
+    bytes: an allocation past it fails (MemoryError in Python, an abort in native code)."""
+    size = _vm_size()
+    if not size:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = size + allowance
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def run_in_child(fn: Callable[..., T], *args: Any, timeout: float = 10.0,
                  memory_mb: int = 1024) -> T:
     """``fn(*args)`` in a forked child; its exceptions are re-raised here.
@@ -53,8 +66,7 @@ def run_in_child(fn: Callable[..., T], *args: Any, timeout: float = 10.0,
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
                         signal.SIGCHLD):
                 signal.signal(sig, signal.SIG_DFL)
-            limit = _vm_size() + memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            limit_memory(memory_mb * 1024 * 1024)
             try:
                 payload = pickle.dumps(("ok", fn(*args)))
             except MemoryError:

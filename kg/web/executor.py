@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import resource
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 
+from kg.isolation import limit_memory
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
 from kg.store.embedded import EmbeddedStore
 from kg.web import conneg
@@ -163,27 +163,6 @@ def _close_inherited(keep: int) -> None:
     os.closerange(keep + 1, limit)
 
 
-def _limit_memory(allowance: int | None) -> None:
-    """Cap this (forked) process's address space at its current size plus ``allowance``."""
-    if not allowance:
-        return
-    size = 0
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    size = int(line.split()[1]) * 1024
-                    break
-    except OSError:
-        return
-    if size:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = size + allowance
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
 def _mib(size: int) -> str:
     return f"{size / 2**20:,.0f} MiB"
 
@@ -242,7 +221,8 @@ class ForkExecutor:
                 try:
                     parent_end.close()
                     _close_inherited(child_end.fileno())
-                    _limit_memory(self.memory_limit)
+                    if self.memory_limit:
+                        limit_memory(self.memory_limit)
                     _child_main(child_end, self.store, self.memory_limit)
                 finally:
                     os._exit(0)
