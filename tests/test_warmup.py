@@ -42,3 +42,19 @@ def test_apps_are_not_warmed_unless_asked(built_file):
         assert not app.extensions["kg"].executor._idle  # no query has run
     finally:
         app.extensions["kg"].close()
+
+
+def test_nothing_is_computed_first_for_a_remote_store():
+    from conftest import ROOT
+
+    from kg.web import create_app
+    from kg.web.warmup import warm_up
+
+    # nothing listens there: a request would fail, and none is made (answers of a remote
+    # store are not kept, so there is nothing to compute in advance)
+    app = create_app({"HOME": ROOT, "STORE": "sparql:http://127.0.0.1:9/sparql",
+                      "TESTING": True})
+    try:
+        assert warm_up(app) == {}
+    finally:
+        app.extensions["kg"].close()

@@ -2,9 +2,9 @@
 
 The home page and the saved queries that take no parameters give every visitor the same
 answer for a store version. Their queries are the widest (global counts and listings: seconds
-each on a large store), so a serving process started by ``kg serve`` computes them once, into
-the per-version caches, before its first request; a write makes them stale like any other
-kept answer, and the next request computes them again.
+each on a large store), so a serving process started by ``kg serve`` on the embedded store
+computes them once, into the per-version caches, before its first request; a write makes
+them stale like any other kept answer, and the next request computes them again.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def warm_paths(app: Flask) -> list[str]:
 def warm_up(app: Flask) -> dict[str, int]:
     """Request each of ``warm_paths`` once, in-process; their status codes. A failure (a
     query past the time limit, say) is logged and left for the first real request."""
-    statuses = {}
+    statuses: dict[str, int] = {}
+    if app.extensions["kg"].store_version() is None:
+        return statuses  # a remote store: answers are not kept, so nothing to compute first
     started = time.monotonic()
     with app.test_client() as client:
         for path in warm_paths(app):
