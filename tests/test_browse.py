@@ -336,3 +336,19 @@ def test_nothing_is_kept_with_no_cache(built_file):
         assert response.status_code == 503  # computed again, by a query process found dead
     finally:
         kg.close()
+
+
+def test_a_pages_heavy_queries_run_side_by_side_in_order(built_file):
+    """``select_all`` answers in the order asked, also when the queries wait for each other
+    for the one query process there is (no deadlock)."""
+    app = make_app(built_file, QUERY_PROCESSES=1, CACHE_MB=0)
+    kg = app.extensions["kg"]
+    try:
+        res = kg.resources()
+        bodies = [f"SELECT ?n WHERE {{ BIND({n} AS ?n) }}" for n in range(6)]
+        assert [rows[0]["n"] for rows in res.select_all(*bodies)] == list(range(6))
+        client = app.test_client()
+        html = page(client, "/id/event/nk-conflict")
+        assert "Khojaly" in html or "khojaly" in html
+    finally:
+        kg.close()

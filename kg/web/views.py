@@ -119,15 +119,14 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
     children = res.select(f"""
         SELECT ?child ?label WHERE {{ ?child sem:subEventOf {term} ; rdfs:label ?label }}
         ORDER BY ?label""")
-    figures = res.select(f"""
+    figures, characterisations, attributions = res.select_all(f"""
         SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
                ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
                ?speaker ?speakerName ?event ?eventLabel WHERE {{
           ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
           ?claim ekg:about ?event .
           {FIGURE_COLUMNS}
-        }} ORDER BY ?measureLabel STR(?date) ?delegationLabel ?stated LIMIT 1000""")
-    characterisations = res.select(f"""
+        }} ORDER BY ?measureLabel STR(?date) ?delegationLabel ?stated LIMIT 1000""", f"""
         SELECT ?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
                ?speakerName ?eventLabel WHERE {{
           ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
@@ -138,8 +137,7 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
                      ekg:speaker/foaf:name ?speakerName .
           OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
           OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
-        }} ORDER BY STR(?date) ?delegationLabel ?categoryLabel LIMIT 1000""")
-    attributions = res.select(f"""
+        }} ORDER BY STR(?date) ?delegationLabel ?categoryLabel LIMIT 1000""", f"""
         SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
                ?delegationLabel ?speakerName ?eventLabel WHERE {{
           ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
@@ -159,7 +157,7 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
 
 def actor_view(res: Resources, iri: str) -> dict[str, Any]:
     term = iri_term(iri)
-    statements = res.select(f"""
+    statements, figures = res.select_all(f"""
         SELECT ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
                (COUNT(DISTINCT ?claim) AS ?claims) WHERE {{
           {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
@@ -168,8 +166,7 @@ def actor_view(res: Resources, iri: str) -> dict[str, Any]:
                      ekg:delegation/rdfs:label ?delegationLabel .
           OPTIONAL {{ ?claim ekg:statedIn ?statement }}
         }} GROUP BY ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
-        ORDER BY STR(?date)""")
-    figures = res.select(f"""
+        ORDER BY STR(?date)""", f"""
         SELECT ?claim ?figure ?stated ?measureLabel ?populationLabel ?qualifierLabel ?value ?min
                ?max ?sentence ?statement ?date ?delegationLabel ?speakerName ?eventLabel WHERE {{
           {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
@@ -271,15 +268,14 @@ def search_view(res: Resources, text: str) -> dict[str, Any]:
     # figures and sentences have labels made from their words, which the quotes cover; left
     # out, the scan is 10 x shorter (about 200,000 labels at 10,000 statements).
     graphs = " ".join(f"<{g}>" for g in (res.iris.reference_graph, res.iris.ontology_graph))
-    labels = res.select(f"""
+    labels, quotes = res.select_all(f"""
         SELECT DISTINCT ?x ?label ?type WHERE {{
           {{ VALUES ?g {{ {graphs} }}
              GRAPH ?g {{ ?x rdfs:label|skos:prefLabel|skos:altLabel|foaf:name ?label }} }}
           UNION {{ ?x a ekg:Statement ; rdfs:label ?label }}
           FILTER (CONTAINS(LCASE(STR(?label)), LCASE({literal})))
           OPTIONAL {{ ?x a ?type }}
-        }} ORDER BY STRLEN(STR(?label)) ?label LIMIT 50""")
-    quotes = res.select(f"""
+        }} ORDER BY STRLEN(STR(?label)) ?label LIMIT 50""", f"""
         SELECT DISTINCT ?segment ?sentence ?quote ?statement ?statementLabel WHERE {{
           ?segment a ekg:Segment ; ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
           FILTER (CONTAINS(LCASE(?quote), LCASE({literal})))
