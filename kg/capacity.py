@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.isolation import proc_bytes
+
 # Measured with bench/run.py: 347-390 bytes per quad for pyoxigraph's in-memory store
 # (1k, 10k and 100k statements), rounded up.
 BYTES_PER_QUAD = 400
@@ -52,14 +54,8 @@ def _gib(size: int) -> str:
 
 def memory_available() -> int:
     """Bytes of memory available for new work now (MemAvailable), or total if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return (proc_bytes("/proc/meminfo", "MemAvailable")
+            or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
 def count_quads(path: Path) -> int:

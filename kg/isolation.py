@@ -25,11 +25,14 @@ class IsolatedFailure(Exception):
     """The child failed: crashed, timed out or ran out of memory. The message says which."""
 
 
-def _vm_size() -> int:
+def proc_bytes(path: str, key: str) -> int:
+    """A ``key: N kB`` line of a /proc file (``/proc/self/status``, ``/proc/meminfo``) in
+    bytes; 0 if the file or the line is missing."""
+    prefix = key + ":"
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
+        with open(path, encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith(prefix):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -39,7 +42,7 @@ def _vm_size() -> int:
 def limit_memory(allowance: int) -> None:
     """Cap this (forked) process's address space at its current size plus ``allowance``
     bytes: an allocation past it fails (MemoryError in Python, an abort in native code)."""
-    size = _vm_size()
+    size = proc_bytes("/proc/self/status", "VmSize")
     if not size:
         return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
