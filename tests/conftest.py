@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,15 @@ def make_app(dataset: Path, **overrides):
     store = EmbeddedStore(None)
     store.replace_all(dataset)
     return create_app({"HOME": ROOT, "TESTING": True, "STORE_INSTANCE": store, **overrides})
+
+
+def kill_idle_query_processes(app) -> int:
+    """SIGKILL the app's idle query processes (as the system's out-of-memory killer would);
+    how many there were. A request that needs one then finds it dead."""
+    children = list(app.extensions["kg"].executor._idle)
+    for child in children:
+        os.kill(child.pid, signal.SIGKILL)
+    return len(children)
 
 
 @pytest.fixture(scope="module")

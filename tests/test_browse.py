@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIRST, make_app
+from conftest import FIRST, kill_idle_query_processes, make_app
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
@@ -301,16 +301,12 @@ def test_pages_are_kept_per_store_version(built_file):
     """A page's queries are answered once per store version: seen again, the page needs no
     query process (they are all stopped here); after a write (a new store version, so new query
     processes) it shows the new data."""
-    import os
-    import signal
-
     app = make_app(built_file)
     kg = app.extensions["kg"]
     client = app.test_client()
     try:
         first = page(client, "/id/event/khojaly-1992-02")
-        for child in list(kg.executor._idle):
-            os.kill(child.pid, signal.SIGKILL)
+        kill_idle_query_processes(app)
         assert page(client, "/id/event/khojaly-1992-02") == first
         kg.store.update(
             'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> '
@@ -322,16 +318,12 @@ def test_pages_are_kept_per_store_version(built_file):
 
 
 def test_nothing_is_kept_with_no_cache(built_file):
-    import os
-    import signal
-
     app = make_app(built_file, CACHE_MB=0)
     kg = app.extensions["kg"]
     client = app.test_client()
     try:
         page(client, "/id/event/khojaly-1992-02")
-        for child in list(kg.executor._idle):
-            os.kill(child.pid, signal.SIGKILL)
+        kill_idle_query_processes(app)
         response = client.get("/id/event/khojaly-1992-02", headers=HTML)
         assert response.status_code == 503  # computed again, by a query process found dead
     finally:

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import make_app
+from conftest import kill_idle_query_processes, make_app
 
 from kg.store import EmbeddedStore
 
@@ -254,19 +254,9 @@ def test_a_query_beyond_its_memory_limit_is_stopped_cleanly(built_file):
         app.extensions["kg"].close()
 
 
-def _kill_idle_query_processes(app) -> int:
-    import os
-    import signal
-
-    children = list(app.extensions["kg"].executor._idle)
-    for child in children:  # as the system's out-of-memory killer would
-        os.kill(child.pid, signal.SIGKILL)
-    return len(children)
-
-
 def test_a_query_process_killed_by_the_system_is_a_503_not_a_500(app, client):
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
-    assert _kill_idle_query_processes(app)
+    assert kill_idle_query_processes(app)
     r = client.get("/sparql", query_string={"query": "ASK {}"})
     assert r.status_code == 503 and b"stopped by the system" in r.data
     assert r.headers["Retry-After"]
@@ -276,7 +266,7 @@ def test_a_query_process_killed_by_the_system_is_a_503_not_a_500(app, client):
 def test_a_page_whose_query_process_dies_answers_503(app, client):
     html = {"Accept": "text/html"}  # each search is a page not seen before (pages are kept)
     assert client.get("/search?q=civilians", headers=html).status_code == 200
-    assert _kill_idle_query_processes(app)
+    assert kill_idle_query_processes(app)
     r = client.get("/search?q=missing", headers=html)
     body = r.get_data(as_text=True)
     assert r.status_code == 503 and "stopped by the system" in body

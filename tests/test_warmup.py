@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-
-from conftest import make_app
+from conftest import kill_idle_query_processes, make_app
 
 from kg.web.warmup import warm_paths
 
@@ -24,8 +21,7 @@ def test_a_warmed_app_answers_them_without_running_a_query(built_file):
     app = make_app(built_file, WARM_UP=True)
     kg = app.extensions["kg"]
     try:
-        for child in list(kg.executor._idle):  # no query process can answer now
-            os.kill(child.pid, signal.SIGKILL)
+        kill_idle_query_processes(app)  # no query process can answer now
         client = app.test_client()
         assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
         r = client.get("/queries/parts-and-wholes.json")
