@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, TIME, XSD
 from kg import bounds, timex
 from kg.namespaces import EKG, OA, SCHEMA, SEM, VOCAB, IRIs
 from kg.reference import ReferenceIndex, Vocabulary
+from kg.triples import Triples
 from kg.yamlsource import LDict, LList, SourceError, load_yaml
 
 FORMAT = "kg-annotations/1"
@@ -82,11 +84,16 @@ class BuiltStatement:
 
     statement_id: str
     graph_iri: URIRef
-    graph: Graph
+    triples: Triples
     source_path: Path
     figure_count: int = 0
     claim_count: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph (made when first asked for)."""
+        return self.triples.graph()
 
 
 class _Reader:
@@ -162,9 +169,7 @@ class StatementBuilder:
         self.vocab = vocab
         self.refs = refs
         self.r = _Reader(path)
-        # A plain in-memory store (no named-graph bookkeeping: adds cost half as much) and
-        # no prefixes: the graph is written out within a dataset that has its own.
-        self.g = Graph(store="SimpleMemory", bind_namespaces="none")
+        self.g = Triples()  # an rdflib Graph would index each triple: most of a build's time
         self.figure_ids: dict[str, URIRef] = {}
         self.pending_parts: list[tuple[URIRef, str, int]] = []
         self.claim_ids: set[str] = set()

@@ -28,7 +28,7 @@ from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg.namespaces import IRIs
 from kg.reference import parse_turtle_files
-from kg.shacl_engine import CompiledShapes, Data, Result, TripleIndex, Unsupported
+from kg.shacl_engine import CompiledShapes, Data, Result, Triple, TripleIndex, Unsupported
 
 ENGINES = ("auto", "compiled", "pyshacl")
 
@@ -278,13 +278,14 @@ class Validator:
             descriptions.setdefault(triple[0], []).append(triple)
         return Context(context, TripleIndex(context), reference, descriptions)
 
-    def check_statement(self, graph: Graph, unit: str, context: Context,
+    def check_statement(self, graph: Iterable[Triple], unit: str, context: Context,
                         reference: Graph | None = None) -> list[Finding]:
-        """Validate one statement graph against the shapes, with the given context.
+        """Validate one statement's triples (a graph, or what a build made) against the
+        shapes, with the given context.
 
         A reference node the statement graph says something about is checked too, with its
         whole description from ``reference``."""
-        focus = {s for s in graph.subjects() if isinstance(s, URIRef)}
+        focus = {s for s, _, _ in graph if isinstance(s, URIRef)}
         described = context.described(focus, reference) if reference is not None else []
         if self.compiled is not None:
             own = TripleIndex(graph)

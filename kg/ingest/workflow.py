@@ -185,11 +185,11 @@ class Ingester:
         try:
             built = build_statement(path, self.iris, self.vocab, self.refs)
             violations = [f for f in self.validator.check_statement(
-                built.graph, name, self.context, self.reference) if f.severity == "Violation"]
+                built.triples, name, self.context, self.reference) if f.severity == "Violation"]
             if violations:
                 raise WorkflowError(f"{len(violations)} SHACL violation(s), e.g. "
                                     f"{violations[0]}")
-            return name, str(built.graph_iri), built.graph.serialize(format="nt")
+            return name, str(built.graph_iri), built.triples.ntriples()
         except (SourceError, WorkflowError, OSError) as exc:
             return name, None, str(exc)
 
