@@ -89,3 +89,55 @@ def test_a_lazy_store_reads_only_when_asked(tmp_path: Path):
     assert _contents(lazy)[G2] == {f'<https://example.org/b> {P} "3"'}
     eager.close()
     lazy.close()
+
+
+_HALF_LOAD_THEN_DIE = """
+import os, sys
+from pathlib import Path
+from kg.store import EmbeddedStore
+
+class HalfLoad:
+    '''The store, but its bulk load writes half the quads and then the process dies.'''
+    def __init__(self, store):
+        self.store = store
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+    def bulk_load(self, data, format):
+        lines = data.splitlines(keepends=True)
+        self.store.bulk_load(b"".join(lines[: len(lines) // 2]), format=format)
+        self.store.flush()
+        os._exit(9)
+
+store = EmbeddedStore(Path(sys.argv[1]), lazy=True)
+opened = store._open_persistent
+store._open_persistent = lambda read_only: HalfLoad(opened(read_only))
+store.replace_graphs([(sys.argv[2], sys.argv[3]), (sys.argv[4], sys.argv[5])])
+"""
+
+
+def test_a_bulk_load_killed_half_way_is_undone(tmp_path: Path):
+    """New graphs are bulk-loaded (no transaction): a process killed in the middle leaves
+    part of them on disk, and the next open of the store drops them again."""
+    import subprocess
+    import sys
+
+    import pyoxigraph as ox
+
+    path = tmp_path / "store"
+    store = EmbeddedStore(path)
+    store.replace_graphs([(G1, _nt("a", "kept"))])
+    before = _contents(store)
+    store.close()
+    values = [str(n) for n in range(200)]
+    done = subprocess.run([sys.executable, "-c", _HALF_LOAD_THEN_DIE, str(path),
+                           G2, _nt("b", *values), "https://example.org/three", _nt("c", *values)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    raw = ox.Store.read_only(str(path))  # as the killed process left it
+    loaded = sum(1 for g in (G2, "https://example.org/three")
+                 for _ in raw.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+    assert 0 < loaded < 400  # part of the batch
+    del raw
+    assert _contents(EmbeddedStore(path)) == before  # opening it undid the half load
+    assert not path.with_name("store.new-graphs").exists()
+    assert not path.with_name("store.writing").exists()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -65,22 +66,23 @@ def check_folder(folder: Path, writable: bool = True) -> None:
                          f"{exc.strerror or exc}") from exc
 
 
+# Lines of plain triples, each ending with " ." as rdflib and kg write them (no comments).
+_TRIPLE_LINES = re.compile(r"(?:[^#\s][^\n]* \.\n)*")
+
+
 def _as_nquads(graphs: Sequence[tuple[str, str]]) -> bytes | None:
-    """N-Triples of named graphs as N-Quads; None if a line is not one plain triple, or if
-    there may be blank nodes (their labels would be shared across the graphs of one
-    document, unlike the update's)."""
+    """N-Triples of named graphs as N-Quads; None if a line is not one plain triple written
+    as rdflib writes it, or if there may be blank nodes (their labels would be shared across
+    the graphs of one document, unlike the update's). A raw line break only ends a line in
+    N-Triples, so each " .\n" is the end of a triple."""
     out = []
     for graph, ntriples in graphs:
         if "_:" in ntriples:
             return None
-        suffix = f" {ox.NamedNode(graph)} .\n"
-        for line in ntriples.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith("#") or not line.endswith("."):
-                return None
-            out.append(line[:-1].rstrip() + suffix)
+        text = ntriples if ntriples.endswith("\n") else ntriples + "\n"
+        if not _TRIPLE_LINES.fullmatch(text):
+            return None
+        out.append(text.replace(" .\n", f" {ox.NamedNode(graph)} .\n"))
     return "".join(out).encode("utf-8")
 
 
@@ -100,6 +102,10 @@ def _own_blank_nodes(ntriples: str, index: int) -> str:
 
 class _Unchanged(Exception):
     """A write failed before it changed the store; ``__cause__`` is the error to raise."""
+
+
+class _Unfinished(Exception):
+    """A write failed half done and could not be undone now: recovery undoes it."""
 
 
 def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode] | None:
@@ -193,15 +199,44 @@ class EmbeddedStore(Store):
         try:
             yield
         except _Unchanged as exc:
+            self._side(".new-graphs").unlink(missing_ok=True)
             marker.unlink(missing_ok=True)
             raise exc.__cause__ or exc from None
+        # The note of new graphs goes first: a note must never outlive its write, or a
+        # later interrupted write would drop graphs that were loaded whole.
+        self._side(".new-graphs").unlink(missing_ok=True)
         marker.unlink(missing_ok=True)
+
+    def _note_new_graphs(self, names: list[str]) -> None:
+        """Record (durably) the graphs a non-transactional load is about to add: if it is
+        interrupted, recovery drops them, and the store is as it was before."""
+        with self._side(".new-graphs").open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(names))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _drop_new_graphs(self, store: ox.Store | None = None) -> None:
+        """Undo an interrupted non-transactional load (see :meth:`_note_new_graphs`)."""
+        note = self._side(".new-graphs")
+        try:
+            names = json.loads(note.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # cut short while written: the load had not started
+            names = []
+        if names and self.path is not None and self.path.exists():
+            target = store if store is not None else self._open_persistent(read_only=False)
+            target.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(n)}" for n in names))
+            target.flush()
+            del target
+        note.unlink(missing_ok=True)
 
     def _recover_locked(self) -> None:
         """Undo what a writer that died left behind (the caller holds the exclusive lock)."""
         assert self.path is not None
         if not self._interrupted():
             return
+        self._drop_new_graphs()
         old = self._side(".old")
         if not self.path.exists() and old.exists():
             old.rename(self.path)  # the swap had moved the old folder away: put it back
@@ -371,6 +406,9 @@ class EmbeddedStore(Store):
                         try:
                             if fast is None or not fast(persistent):
                                 persistent.update(update, base_iri=base_iri)
+                        except _Unfinished as exc:  # left for recovery to undo
+                            traceback.clear_frames(exc.__traceback__)
+                            raise StoreError(str(exc)) from exc.__cause__
                         except BaseException as exc:  # the transaction did not commit
                             # The traceback keeps the frames below, and their locals may
                             # hold the store open past the file lock: a reader opening it
@@ -432,14 +470,25 @@ class EmbeddedStore(Store):
                          f"INSERT DATA {{ GRAPH {name} {{\n{ntriples}\n}} }}")
 
         def load_new(store: ox.Store) -> bool:
-            # Graphs the store does not have yet need no DROP: one N-Quads load (also one
-            # transaction) does the same three times faster than the update on disk.
-            if any(store.contains_named_graph(ox.NamedNode(g)) for g, _ in graphs):
+            # Graphs the store does not have yet need no DROP, and can be bulk-loaded (no
+            # transaction: 2 x faster than a transactional N-Quads load on disk, 4 x faster
+            # than the update). Undone by dropping them if it fails or is interrupted.
+            names = [g for g, _ in graphs]
+            if any(store.contains_named_graph(ox.NamedNode(g)) for g in names):
                 return False
             quads = _as_nquads(graphs)
             if quads is None:
                 return False
-            store.load(quads, format=ox.RdfFormat.N_QUADS)
+            self._note_new_graphs(names)
+            try:
+                store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
+            except BaseException as exc:
+                try:
+                    self._drop_new_graphs(store)
+                except BaseException as undo:
+                    raise _Unfinished(f"a load failed ({exc}) and could not be undone "
+                                      f"({undo}): the next write undoes it") from undo
+                raise
             return True
 
         self._write(" ;\n".join(parts), fast=load_new)
