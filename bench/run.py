@@ -1365,11 +1365,11 @@ def ingest_main(statements: int, seed: int, yaml_dir: Path, folder: Path) -> Non
         t0 = time.perf_counter()
         built = build_statement(path, generate.IRIS, ingester.vocab, ingester.refs)
         t1 = time.perf_counter()
-        findings = ingester.validator.check_statement(built.graph, built.statement_id,
+        findings = ingester.validator.check_statement(built.triples, built.statement_id,
                                                       ingester.context, reference)
         violations += sum(1 for f in findings if f.severity == "Violation")
         t2 = time.perf_counter()
-        batch.append((str(built.graph_iri), built.graph.serialize(format="nt")))
+        batch.append((str(built.graph_iri), built.triples.ntriples()))
         t3 = time.perf_counter()
         times["build"] += t1 - t0
         times["shacl"] += t2 - t1

@@ -21,9 +21,11 @@ import os
 import re
 import signal
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from rdflib import Graph
@@ -194,16 +196,25 @@ class Ingester:
             return name, None, str(exc)
 
     def checked(self, files: list[Path], jobs: int,
-                window: int = 256) -> Iterator[tuple[str, str | None, str]]:
-        """:meth:`one` of each file, in order: in ``jobs`` forked workers when worth it."""
+                window: int = 512) -> Iterator[tuple[str, str | None, str]]:
+        """:meth:`one` of each file, in order: in ``jobs`` forked workers when worth it.
+
+        ``window`` files are in the workers' hands at any time: enough that they keep
+        working while the caller loads a batch, few enough to bound memory."""
         if jobs <= 1 or len(files) < 4:
             yield from map(self.one, files)
             return
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_start_worker,
                                  initargs=(self, os.getpid())) as pool:
-            for start in range(0, len(files), window):  # a window at a time bounds memory
-                yield from pool.map(_work, files[start:start + window], chunksize=4)
+            waiting = iter(files)
+            pending: deque[Future[tuple[str, str | None, str]]] = deque(
+                pool.submit(_work, path) for path in islice(waiting, window))
+            while pending:
+                result = pending.popleft().result()
+                for path in islice(waiting, 1):
+                    pending.append(pool.submit(_work, path))
+                yield result
 
     def run(self, files: Iterable[Path], store: Store | None,
             step: Callable[[str], None] = lambda _: None, jobs: int = 1, batch: int = 100,
