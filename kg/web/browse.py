@@ -65,7 +65,9 @@ def search() -> Response:
     text = request.args.get("q", "")
     if len(text) > 500:
         return error_response(400, "the search text is longer than 500 characters")
-    return _html("browse/search.html", q=text, view=search_view(resources(), text))
+    kg = get_kg()
+    index = (lambda: kg.search_index(wait=False)) if kg.is_embedded else None
+    return _html("browse/search.html", q=text, view=search_view(kg.resources(), text, index))
 
 
 @bp.get("/id/<path:rest>")

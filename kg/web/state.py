@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from kg.validate import Validator, load_shapes
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
 from kg.web.results import Collected
+from kg.web.search import SearchIndex
 
 _Kept = TypeVar("_Kept")
 
@@ -60,8 +62,12 @@ class KG:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _validation: tuple[object, tuple[Validator, Graph, Graph]] | None = field(
         default=None, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _index: tuple[object, SearchIndex] | None = field(default=None, repr=False)
+    _index_failed: object = field(default=None, repr=False)
 
     CACHE_ENTRIES = 2048
+    INDEX_TIMEOUT = 600.0  # seconds for each of the search index's two queries
 
     def run_cached(self, job: QueryJob) -> Answer:
         """Run a trusted query (a saved query), reusing the answer while the store is unchanged.
@@ -122,6 +128,54 @@ class KG:
     def resources(self) -> Resources:
         """Page data, every query within the time limit."""
         return Resources(self.store, self.settings.iris, self.page_query)
+
+    def search_index(self, wait: bool = True) -> SearchIndex | None:
+        """The search page's index of the current store version (embedded stores only: see
+        :mod:`kg.web.search`), made by two queries that list every name and every anchored
+        sentence, in a query process with the longer allowance of a build.
+
+        ``wait=False`` (a request): the index if it is made, else None (the page then asks
+        SPARQL, within the time limit) and the index is made in the background."""
+        assert self.is_embedded
+        version = self.store_version()
+        kept = self._index
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        if wait:
+            with self._index_lock:
+                return self._build_index()
+        if self._index_failed != version and self._index_lock.acquire(blocking=False):
+            threading.Thread(target=self._build_index_then_release, daemon=True,
+                             name="kg-search-index").start()
+        return None
+
+    def _build_index_then_release(self) -> None:
+        try:
+            self._build_index()
+        except Exception as exc:  # noqa: BLE001 - logged; searches keep using SPARQL
+            logging.getLogger("kg.search").warning("the search index was not made: %s", exc)
+        finally:
+            self._index_lock.release()
+
+    def _build_index(self) -> SearchIndex:
+        """Make the index for the current version, unless made meanwhile (hold the lock)."""
+        version = self.store_version()
+        kept = self._index
+        if kept is not None and kept[0] == version:
+            return kept[1]
+
+        def run(sparql: str) -> Collected:
+            result = self.executor.run(RowsJob(sparql, limit=10**8), self.INDEX_TIMEOUT)
+            assert isinstance(result, Collected)
+            return result
+        try:
+            index = SearchIndex.build(Resources(self.store, self.settings.iris, run).select,
+                                      self.settings.iris)
+        except Exception:
+            self._index_failed = version
+            raise
+        self._index = (version, index)
+        return index
 
     @property
     def is_embedded(self) -> bool:

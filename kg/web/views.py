@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kg.web.resources import CLAIM_KINDS, KIND_ORDER, Resources, iri_term
+from kg.web.search import SearchIndex, names_query, quotes_query
 
 FIGURE_COLUMNS = """
   ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:anchor ?segment .
@@ -257,41 +259,24 @@ def home_view(res: Resources) -> dict[str, Any]:
     return {"counts": res.counts(), "latest": latest, "events": events}
 
 
-def search_view(res: Resources, text: str) -> dict[str, Any]:
+def search_view(res: Resources, text: str,
+                index: Callable[[], SearchIndex | None] | None = None) -> dict[str, Any]:
+    """Names and anchored sentences containing ``text``: from ``index()`` (the kept search
+    index of the embedded store) when it gives one, else by SPARQL."""
     from kg.queries import MAX_STRING
 
     needle = text.strip()[:MAX_STRING]
     if not needle:
         return {"labels": [], "quotes": []}
-    literal = _string_literal(needle)
-    # Names: of the reference and ontology graphs' resources, and of statements. Claims,
-    # figures and sentences have labels made from their words, which the quotes cover; left
-    # out, the scan is 10 x shorter (about 200,000 labels at 10,000 statements).
-    graphs = " ".join(f"<{g}>" for g in (res.iris.reference_graph, res.iris.ontology_graph))
-    labels, quotes = res.select_all(f"""
-        SELECT DISTINCT ?x ?label ?type WHERE {{
-          {{ VALUES ?g {{ {graphs} }}
-             GRAPH ?g {{ ?x rdfs:label|skos:prefLabel|skos:altLabel|foaf:name ?label }} }}
-          UNION {{ ?x a ekg:Statement ; rdfs:label ?label }}
-          FILTER (CONTAINS(LCASE(STR(?label)), LCASE({literal})))
-          OPTIONAL {{ ?x a ?type }}
-        }} ORDER BY STRLEN(STR(?label)) ?label LIMIT 50""", f"""
-        SELECT DISTINCT ?segment ?sentence ?quote ?statement ?statementLabel WHERE {{
-          ?segment a ekg:Segment ; ekg:segmentId ?sentence ; oa:hasSelector/oa:exact ?quote .
-          FILTER (CONTAINS(LCASE(?quote), LCASE({literal})))
-          ?claim ekg:anchor ?segment ; ekg:statedIn ?statement .
-          ?statement rdfs:label ?statementLabel .
-        }} ORDER BY ?statementLabel ?sentence LIMIT 50""")
+    kept = index() if index is not None else None
+    found = kept.search(needle) if kept is not None else None
+    if found is None:
+        found = tuple(res.select_all(names_query(res.iris, needle), quotes_query(needle)))
+    labels, quotes = found
     seen: dict[str, dict[str, str]] = {}
     for row in labels:
         seen.setdefault(row["x"], row)
     return {"labels": list(seen.values()), "quotes": quotes}
-
-
-def _string_literal(text: str) -> str:
-    import pyoxigraph as ox
-
-    return str(ox.Literal(text))  # pyoxigraph escapes it as an N-Triples literal
 
 
 def figure_charts(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Answers computed when a serving process starts, before it takes requests.
 
 The home page and the saved queries that take no parameters give every visitor the same
-answer for a store version. Their queries are the widest (global counts and listings: seconds
+answer for a store version, and the search page's index (``kg.web.search``) serves every
+search of one. Their queries are the widest (global counts and listings: seconds
 each on a large store), so a serving process started by ``kg serve`` on the embedded store
 computes them once, into the per-version caches, before its first request; a write makes
 them stale like any other kept answer, and the next request computes them again.
@@ -40,5 +41,13 @@ def warm_up(app: Flask) -> dict[str, int]:
             level = logging.INFO if response.status_code == 200 else logging.WARNING
             log.log(level, "warm-up %s: %s in %.1f s", path, response.status_code,
                     time.monotonic() - begun)
+    begun = time.monotonic()
+    kg = app.extensions["kg"]
+    if kg.is_embedded:
+        try:
+            kg.search_index()
+            log.info("warm-up search index: %.1f s", time.monotonic() - begun)
+        except Exception as exc:  # noqa: BLE001 - the first search tries again
+            log.warning("warm-up search index failed: %s", exc)
     log.info("warm-up done in %.1f s", time.monotonic() - started)
     return statuses
