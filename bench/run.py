@@ -1331,7 +1331,7 @@ def _top(profile: cProfile.Profile, count: int = 12) -> list[str]:
 
 def ingest_main(statements: int, seed: int, yaml_dir: Path, folder: Path) -> None:
     """Ingest the annotation files as ``kg ingest`` does (kg.ingest.workflow.Ingester: built
-    and SHACL-checked in one worker process per core, loaded 100 per transaction into an
+    and SHACL-checked in one worker process per core, loaded 100 per write into an
     on-disk embedded store), timed end to end; then, in this process, where one statement's
     time goes, and pyshacl's time on a sample for comparison. Prints one JSON object."""
     import generate
@@ -2091,7 +2091,7 @@ def render(report: dict[str, Any], results: dict[tuple[str, str], Timing],
     ingest = report.get("ingest") or {}
     if "statements_per_s" in ingest:
         lines += ["", f"Ingest ({ingest['statements']} statements as kg ingest does it: "
-                      f"{ingest['jobs']} workers, 100 per transaction, on-disk store): "
+                      f"{ingest['jobs']} workers, 100 per write, on-disk store): "
                       f"{ingest['combined_per_s']} statements/s in {ingest['seconds']} s; "
                       f"one process, {ingest['sample']} statements: "
                       + ", ".join(f"{k} {v}/s ({ingest['per_statement_ms'][k]} ms)"

@@ -396,7 +396,7 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes that build and check statements (default: one per core).")
 @click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Statements loaded per store transaction.")
+              help="Statements loaded per store write (each whole or not at all).")
 @click.pass_obj
 def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None,
                    batch: int) -> None:

@@ -458,7 +458,8 @@ class EmbeddedStore(Store):
         self.replace_graphs([(graph, ntriples)])
 
     def replace_graphs(self, graphs: Sequence[tuple[str, str]]) -> None:
-        """Replace several graphs in one transaction (one write-log entry, one fsync)."""
+        """Replace several graphs in one write (one write-log entry): one transaction, or, when
+        none of them exists yet, one bulk load that is undone if it fails or is cut short."""
         if not graphs:
             return
         parts = []
