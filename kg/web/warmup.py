@@ -47,7 +47,7 @@ def warm_up(app: Flask) -> dict[str, int]:
         try:
             kg.search_index()
             log.info("warm-up search index: %.1f s", time.monotonic() - begun)
-        except Exception as exc:  # noqa: BLE001 - the first search tries again
+        except Exception as exc:  # noqa: BLE001 - searches then go to SPARQL
             log.warning("warm-up search index failed: %s", exc)
     log.info("warm-up done in %.1f s", time.monotonic() - started)
     return statuses
