@@ -95,10 +95,6 @@ class _Column:
             at = self.text.find(needle, self.starts[following])
         return found
 
-    @property
-    def nbytes(self) -> int:
-        return len(self.text) * 2 + 200 * len(self.rows)
-
 
 @dataclass
 class SearchIndex:
@@ -126,7 +122,3 @@ class SearchIndex:
             return None
         lowered = needle.lower()
         return self.names.find(lowered, LIMIT), self.quotes.find(lowered, LIMIT)
-
-    @property
-    def nbytes(self) -> int:
-        return self.names.nbytes + self.quotes.nbytes

@@ -24,6 +24,7 @@ from kg.web.results import Collected
 from kg.web.search import SearchIndex
 
 _Kept = TypeVar("_Kept")
+_SEARCH_INDEX = ("search-index",)
 
 
 def _body_size(value: Any) -> int:
@@ -63,8 +64,7 @@ class KG:
     _validation: tuple[object, tuple[Validator, Graph, Graph]] | None = field(
         default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _index: tuple[object, SearchIndex] | None = field(default=None, repr=False)
-    _index_failed: object = field(default=None, repr=False)
+    _index_failed: object = field(default=None, repr=False)  # the version it failed for
 
     CACHE_ENTRIES = 2048
     INDEX_TIMEOUT = 600.0  # seconds for each of the search index's two queries
@@ -138,9 +138,9 @@ class KG:
         SPARQL, within the time limit) and the index is made in the background."""
         assert self.is_embedded
         version = self.store_version()
-        kept = self._index
-        if kept is not None and kept[0] == version:
-            return kept[1]
+        kept = self._kept(_SEARCH_INDEX, version)
+        if kept is not None:
+            return kept  # type: ignore[return-value]
         if wait:
             with self._index_lock:
                 return self._build_index()
@@ -158,24 +158,20 @@ class KG:
             self._index_lock.release()
 
     def _build_index(self) -> SearchIndex:
-        """Make the index for the current version, unless made meanwhile (hold the lock)."""
-        version = self.store_version()
-        kept = self._index
-        if kept is not None and kept[0] == version:
-            return kept[1]
-
+        """The index of the current version, made unless it was meanwhile (hold the lock)."""
         def run(sparql: str) -> Collected:
             result = self.executor.run(RowsJob(sparql, limit=10**8), self.INDEX_TIMEOUT)
             assert isinstance(result, Collected)
             return result
+
+        def build() -> SearchIndex:
+            return SearchIndex.build(Resources(self.store, self.settings.iris, run).select,
+                                     self.settings.iris)
         try:
-            index = SearchIndex.build(Resources(self.store, self.settings.iris, run).select,
-                                      self.settings.iris)
+            return self._cached(_SEARCH_INDEX, build)  # type: ignore[return-value]
         except Exception:
-            self._index_failed = version
+            self._index_failed = self.store_version()
             raise
-        self._index = (version, index)
-        return index
 
     @property
     def is_embedded(self) -> bool:
@@ -215,12 +211,19 @@ class KG:
         store.refresh()
         return (id(store.oxigraph), store.version)
 
-    def _cached(self, key: tuple[str, ...], compute: Callable[[], object]) -> object:
-        """A value computed once per store version (every time for remote stores)."""
-        version = self.store_version()
+    def _kept(self, key: tuple[str, ...], version: object) -> object:
+        """The value kept for ``key`` if it was computed for ``version``, else None."""
         cached = self._values.get(key)
         if cached is not None and version is not None and cached[0] == version:
             return cached[1]
+        return None
+
+    def _cached(self, key: tuple[str, ...], compute: Callable[[], object]) -> object:
+        """A value computed once per store version (every time for remote stores)."""
+        version = self.store_version()
+        kept = self._kept(key, version)
+        if kept is not None:
+            return kept
         value = compute()
         self._values[key] = (version, value)
         return value
