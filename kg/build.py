@@ -6,6 +6,7 @@ written with sorted lines, so rebuilding gives a byte-identical file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from kg.files import write_atomically
 from kg.namespaces import EKG, SEM, IRIs
 from kg.ontology_docs import load_ontology
 from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.triples import Triple
 from kg.yamlsource import SourceError
 
 FORMATS = {".nq": "nquads", ".trig": "trig"}
@@ -44,7 +46,7 @@ class BuildResult:
         _fill(ds.graph(iris.ontology_graph), self.ontology)
         _fill(ds.graph(iris.reference_graph), self.reference)
         for built in self.statements:
-            _fill(ds.graph(built.graph_iri), built.graph)
+            _fill(ds.graph(built.graph_iri), built.triples)
         return ds
 
     def graphs(self, iris: IRIs) -> list[tuple[URIRef, Graph]]:
@@ -54,7 +56,7 @@ class BuildResult:
         ]
 
 
-def _fill(target: Graph, source: Graph) -> None:
+def _fill(target: Graph, source: Iterable[Triple]) -> None:
     for triple in source:
         target.add(triple)
 

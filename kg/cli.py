@@ -93,7 +93,7 @@ def validate_command(state: _State, in_store: bool) -> None:
     else:
         result = _build(state)
         ontology, reference = result.ontology, result.reference
-        statements = ((s.statement_id, s.graph) for s in result.statements)
+        statements = ((s.statement_id, s.triples) for s in result.statements)
     try:
         shapes = load_shapes(settings.shapes_dir)
     except (SourceError, FileNotFoundError) as exc:

@@ -245,7 +245,8 @@ class Validator:
             return term.n3(self._nm.namespace_manager)
         return "[]" if isinstance(term, BNode) else str(term)
 
-    def validate(self, statements: Iterable[tuple[str, Graph]], reference: Graph) -> Report:
+    def validate(self, statements: Iterable[tuple[str, Iterable[Triple]]],
+                 reference: Graph) -> Report:
         """Check the reference graph once, then each statement merged with it."""
         if self.compiled is not None:
             findings = self._compiled(Data(TripleIndex(reference), self._ontology()),

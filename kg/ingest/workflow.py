@@ -126,7 +126,7 @@ def accept(settings: Settings, statement_id: str) -> list[str]:
     try:
         result = build(settings, only=[path])
         validator = Validator(load_shapes(settings.shapes_dir), result.ontology, settings.iris)
-        report = validator.validate(((s.statement_id, s.graph) for s in result.statements),
+        report = validator.validate(((s.statement_id, s.triples) for s in result.statements),
                                     result.reference)
         problems = [str(f) for f in report.violations]
     except BuildError as exc:
@@ -212,8 +212,9 @@ class Ingester:
                 pool.submit(_work, path) for path in islice(waiting, window))
             while pending:
                 result = pending.popleft().result()
-                for path in islice(waiting, 1):
-                    pending.append(pool.submit(_work, path))
+                following = next(waiting, None)
+                if following is not None:
+                    pending.append(pool.submit(_work, following))
                 yield result
 
     def run(self, files: Iterable[Path], store: Store | None,
