@@ -261,10 +261,11 @@ def medium(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     return store
 
 
-def test_contested_figures_are_every_pair_of_figures_that_fail_to_overlap(
+def test_contested_figures_set_each_delegations_lowest_against_anothers_highest(
         medium: ox.Store) -> None:
-    """Checked against every pair of figures, paired in Python: same event, measure,
-    population and affiliation, two delegations, one's upper bound below the other's lower."""
+    """Checked against the figures, summarised in Python: per event, measure, population and
+    affiliation and per delegation, its lowest upper bound against the highest lower bound
+    of any other delegation, where the first is below the second."""
     def value(term: object) -> object:
         return None if term is None else term.value  # type: ignore[attr-defined]
 
@@ -272,13 +273,19 @@ def test_contested_figures_are_every_pair_of_figures_that_fail_to_overlap(
                                            "delegation", "min", "max")}
                for row in _select(medium, FIGURES)]
     key = ("event", "measure", "population", "affiliation")
-    expected = {
-        (low["event"], low["measure"], low["population"], low["delegation"],
-         float(low["max"]), high["delegation"], float(high["min"]))
-        for low in figures for high in figures
-        if low["max"] is not None and high["min"] is not None
-        and all(low[k] == high[k] for k in key) and low["delegation"] != high["delegation"]
-        and float(low["max"]) < float(high["min"])}
+    expected = set()
+    for low_key in {tuple(f[k] for k in (*key, "delegation")) for f in figures}:
+        *group, delegation = low_key
+        mine = [f for f in figures if tuple(f[k] for k in key) == tuple(group)]
+        lows = [float(f["max"]) for f in mine
+                if f["delegation"] == delegation and f["max"] is not None]
+        highs = [float(f["min"]) for f in mine
+                 if f["delegation"] != delegation and f["min"] is not None]
+        if not lows or not highs or min(lows) >= max(highs):
+            continue
+        expected |= {(group[0], group[1], group[2], delegation, min(lows), f["delegation"],
+                      max(highs)) for f in mine if f["delegation"] != delegation
+                     and f["min"] is not None and float(f["min"]) == max(highs)}
     text = (ROOT / "queries" / "contested-figures.rq").read_text(encoding="utf-8")
     found = {(row["eventLabel"].value, row["measureLabel"].value,
               row["populationLabel"].value, row["lowDelegation"].value,
@@ -286,3 +293,10 @@ def test_contested_figures_are_every_pair_of_figures_that_fail_to_overlap(
               float(row["highMin"].value)) for row in _select(medium, text)}
     assert len(expected) >= 20, "the corpus should have contested figures"
     assert found == expected
+    # rdflib (the benchmark's baseline) gives the same rows: it joins parts of a query that
+    # hold no DISTINCT lazily, and gave wrong answers before each part was made one.
+    dataset = Dataset(default_union=True)
+    dataset.parse(data=medium.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
+    assert {(str(row.eventLabel), str(row.measureLabel), str(row.populationLabel),
+             str(row.lowDelegation), float(row.lowMax), str(row.highDelegation),
+             float(row.highMin)) for row in dataset.query(text)} == expected
