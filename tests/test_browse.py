@@ -346,22 +346,118 @@ def test_a_pages_heavy_queries_run_side_by_side_in_order(built_file):
         kg.close()
 
 
-def test_the_event_figures_query_with_labels_last_gives_the_same_rows(app):
-    """The event page asks for labels last, each OPTIONAL (faster): on the shipped graph
-    it gives the rows, in the order, that the labels-required form gives, for every event."""
-    from kg.web.views import FIGURE_COLUMNS, FIGURE_COLUMNS_LABELS_LAST
+# The wide forms of the event and actor pages' queries, which the pages narrowed: each table's
+# rows are chosen and sorted on a few columns first (kg.web.views). The reference here joins
+# everything for every row, in the same total order.
+WIDE_FIGURES = """
+  ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:anchor ?segment ; ekg:about ?event .
+  ?figure ekg:statedText ?stated ; ekg:measure ?measure ; ekg:population ?population ;
+          ekg:approximation ?qualifier .
+  ?segment ekg:segmentId ?sentence .
+  ?statement dcterms:date ?date ; ekg:delegation ?delegation ; ekg:speaker ?speaker .
+  ?measure skos:prefLabel ?measureLabel . ?population skos:prefLabel ?populationLabel .
+  ?qualifier skos:prefLabel ?qualifierLabel .
+  ?delegation rdfs:label ?delegationLabel . ?speaker foaf:name ?speakerName .
+  ?event rdfs:label ?eventLabel .
+  OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
+  OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
+"""
+WIDE_CHARACTERISATIONS = """
+  ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
+         ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement ;
+         ekg:anchor/ekg:segmentId ?sentence .
+  ?event rdfs:label ?eventLabel .
+  ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
+             ekg:speaker/foaf:name ?speakerName .
+  OPTIONAL { ?claim ekg:characterisedAs ?said }
+  OPTIONAL { ?claim ekg:characterisationCue ?cue }
+"""
+WIDE_ATTRIBUTIONS = """
+  ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:responsibleAgent ?agent ;
+         ekg:responsibilityRole/skos:prefLabel ?role ; ekg:statedIn ?statement ;
+         ekg:anchor/ekg:segmentId ?sentence .
+  ?event rdfs:label ?eventLabel . ?agent rdfs:label ?agentLabel .
+  ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
+             ekg:speaker/foaf:name ?speakerName .
+  OPTIONAL { ?claim ekg:agentNamedAs ?namedAs }
+"""
+
+
+def _first(res, where: str, order: str, columns: list[str], key: tuple[str, ...],
+           limit: int) -> list[dict]:
+    """The wide form's rows, in ``order``, of the first ``limit`` distinct ``key``s."""
+    rows = res.select(f"SELECT {' '.join('?' + c for c in columns)} WHERE {{ {where} }} "
+                      f"ORDER BY {order}")
+    kept: set[tuple] = set()
+    for row in rows:
+        if len(kept) == limit:
+            break
+        kept.add(tuple(row.get(k) for k in key))
+    return [row for row in rows if tuple(row.get(k) for k in key) in kept]
+
+
+def _check_pages_against_wide_forms(res, events: list[str], actors: list[str],
+                                    limit: int) -> int:
+    from kg.web import views
+
+    figure_columns = ["claim", "figure", "stated", "measure", "measureLabel", "populationLabel",
+                      "qualifierLabel", "value", "min", "max", "whole", "sentence", "statement",
+                      "date", "delegation", "delegationLabel", "speaker", "speakerName",
+                      "event", "eventLabel"]
+    compared = 0
+    for event in events:
+        view = views.event_view(res, event)
+        within = f"?event ekg:withinEvent <{event}> ."
+        expected = [
+            _first(res, within + WIDE_FIGURES, views.EVENT_FIGURE_ORDER + " ?sentence",
+                   figure_columns, ("figure", "event"), limit),
+            _first(res, within + WIDE_CHARACTERISATIONS,
+                   views.CHARACTERISATION_ORDER + " ?sentence",
+                   ["claim", "categoryLabel", "said", "cue", "sentence", "statement", "date",
+                    "delegationLabel", "speakerName", "eventLabel"],
+                   ("claim", "categoryLabel", "event"), limit),
+            _first(res, within + WIDE_ATTRIBUTIONS,
+                   views.ATTRIBUTION_ORDER + " ?agent ?role ?sentence",
+                   ["claim", "agent", "agentLabel", "role", "namedAs", "sentence", "statement",
+                    "date", "delegationLabel", "speakerName", "eventLabel"],
+                   ("claim", "event"), limit)]
+        found = [view["figures"], view["characterisations"], view["attributions"]]
+        assert found == expected, event
+        compared += sum(map(len, found))
+    for actor in actors:
+        view = views.actor_view(res, actor)
+        mine = (f"{{ ?statement ekg:delegation <{actor}> }} UNION "
+                f"{{ ?statement ekg:speaker <{actor}> }}")
+        expected_figures = _first(res, mine + WIDE_FIGURES,
+                                  views.ACTOR_FIGURE_ORDER + " ?sentence", figure_columns,
+                                  ("figure", "event"), limit)
+        assert view["figures"] == expected_figures, actor
+        statements = res.select(f"""
+            SELECT ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
+                   (COUNT(DISTINCT ?claim) AS ?claims) WHERE {{
+              {mine}
+              ?statement a ekg:Statement ; rdfs:label ?label ; dcterms:date ?date ;
+                         ekg:atMeeting/rdfs:label ?meetingLabel ;
+                         ekg:speaker/foaf:name ?speakerName ;
+                         ekg:delegation/rdfs:label ?delegationLabel .
+              OPTIONAL {{ ?claim ekg:statedIn ?statement }}
+            }} GROUP BY ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
+            ORDER BY STR(?date) ?statement""")
+        assert view["statements"] == statements, actor
+        compared += len(view["figures"]) + len(statements)
+    return compared
+
+
+def test_event_and_actor_tables_are_the_first_rows_of_the_wide_queries(app, monkeypatch):
+    """On the shipped graph, for every event, delegation and speaker: the event and actor
+    pages' tables hold the rows, in the order, that the wide queries give, at the pages' row
+    limit and at a limit of 2 (which cuts most tables short)."""
+    from kg.web import views
 
     res = app.extensions["kg"].resources()
     events = [r["e"] for r in res.select("SELECT ?e WHERE { ?e a ekg:EventReference }")]
-    compared = 0
-    for event in events:
-        rows = []
-        for where in (f"?event ekg:withinEvent <{event}> ; rdfs:label ?eventLabel . "
-                      f"?claim ekg:about ?event . {FIGURE_COLUMNS}",
-                      f"?event ekg:withinEvent <{event}> . ?claim ekg:about ?event . "
-                      f"{FIGURE_COLUMNS_LABELS_LAST}"):
-            rows.append(res.select(f"SELECT * WHERE {{ {where} }} ORDER BY ?measureLabel "
-                                   "STR(?date) ?delegationLabel ?stated ?figure ?event"))
-        assert rows[0] == rows[1], event
-        compared += len(rows[0])
-    assert compared > 20
+    actors = [r["a"] for r in res.select(
+        "SELECT DISTINCT ?a WHERE { ?s ekg:delegation|ekg:speaker ?a }")]
+    assert _check_pages_against_wide_forms(res, events, actors, views.SHOWN) > 20
+    monkeypatch.setattr(views, "SHOWN", 2)
+    assert _check_pages_against_wide_forms(res, events, actors, 2) > 20

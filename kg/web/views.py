@@ -11,34 +11,62 @@ from typing import Any
 from kg.web.resources import CLAIM_KINDS, KIND_ORDER, Resources, iri_term
 from kg.web.search import SearchIndex, names_query, quotes_query
 
-FIGURE_STRUCTURE = """
-  ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:anchor ?segment .
-  ?figure ekg:statedText ?stated ; ekg:measure ?measure ; ekg:population ?population ;
-          ekg:approximation ?qualifier .
-  ?segment ekg:segmentId ?sentence .
-  ?statement dcterms:date ?date ; ekg:delegation ?delegation ; ekg:speaker ?speaker .
-"""
-FIGURE_LABELS = """
-  ?measure skos:prefLabel ?measureLabel . ?population skos:prefLabel ?populationLabel .
-  ?qualifier skos:prefLabel ?qualifierLabel .
-  ?delegation rdfs:label ?delegationLabel . ?speaker foaf:name ?speakerName .
-"""
 FIGURE_VALUES = """
   OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
   OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
 """
-FIGURE_COLUMNS = FIGURE_STRUCTURE + FIGURE_LABELS + FIGURE_VALUES
-# The event page's figures: the same rows, with the labels last and each OPTIONAL (the
-# shapes require every one). Among the required patterns the planner started from every
-# label in the store: 2-5 x slower at 10,000 statements. (The delegation page's figures
-# query is faster as it is, measured.)
-FIGURE_COLUMNS_LABELS_LAST = FIGURE_STRUCTURE + FIGURE_VALUES + """
-  OPTIONAL { ?measure skos:prefLabel ?measureLabel }
-  OPTIONAL { ?population skos:prefLabel ?populationLabel }
-  OPTIONAL { ?qualifier skos:prefLabel ?qualifierLabel }
-  OPTIONAL { ?delegation rdfs:label ?delegationLabel } OPTIONAL { ?speaker foaf:name ?speakerName }
-  OPTIONAL { ?event rdfs:label ?eventLabel }
-"""
+#: Rows a page lists in one table.
+SHOWN = 1000
+#: The orders of the event page's and the actor page's figure tables (total, so that the
+#: first SHOWN rows are always the same ones).
+EVENT_FIGURE_ORDER = "?measureLabel STR(?date) ?delegationLabel ?stated ?figure ?event"
+ACTOR_FIGURE_ORDER = "STR(?date) ?measureLabel ?stated ?figure ?event"
+CHARACTERISATION_ORDER = "STR(?date) ?delegationLabel ?categoryLabel ?claim ?event"
+ATTRIBUTION_ORDER = "STR(?date) ?delegationLabel ?claim ?event"
+
+
+def figures_query(choose: str, order: str) -> str:
+    """The first SHOWN figures, in ``order``, of the claims that ``choose`` leads to (it binds
+    ``?event`` or ``?statement``), with everything a figure table shows.
+
+    The figures are chosen and sorted on the few columns the order needs; only the rows
+    shown get the rest (anchors, bounds, labels). At 100,000 statements the wide join over
+    every figure of a hierarchy or a delegation, only to keep 1,000, took seconds
+    (``bench/``). The shapes require every pattern of the outer part, so no row is lost.
+    The outer patterns are one connected pattern from ``?claim``: rdflib (the benchmark's
+    baseline) evaluates them apart from the subquery, and disconnected ones multiply out."""
+    return f"""
+        SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
+               ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
+               ?speaker ?speakerName ?event ?eventLabel WHERE {{
+          {{ SELECT ?claim ?figure ?stated ?measure ?measureLabel ?statement ?date ?delegation
+                    ?delegationLabel ?event WHERE {{
+              {choose}
+              ?claim ekg:about ?event ; ekg:figure ?figure ; ekg:statedIn ?statement .
+              ?figure ekg:statedText ?stated ; ekg:measure ?measure .
+              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
+              OPTIONAL {{ ?measure skos:prefLabel ?measureLabel }}
+              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
+            }} ORDER BY {order} LIMIT {SHOWN} }}
+          ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:about ?event ;
+                 ekg:anchor ?segment .
+          ?segment ekg:segmentId ?sentence .
+          ?figure ekg:population ?population ; ekg:approximation ?qualifier .
+          ?statement ekg:speaker ?speaker .
+          {FIGURE_VALUES}
+          OPTIONAL {{ ?population skos:prefLabel ?populationLabel }}
+          OPTIONAL {{ ?qualifier skos:prefLabel ?qualifierLabel }}
+          OPTIONAL {{ ?speaker foaf:name ?speakerName }}
+          OPTIONAL {{ ?event rdfs:label ?eventLabel }}
+        }} ORDER BY {order} ?sentence"""
+
+
+def statements_of(term: str) -> str:
+    """A pattern binding ``?statement`` to each statement of a delegation or speaker (the
+    domain of ekg:delegation and ekg:speaker is ekg:Statement: asking for the type as well
+    made Oxigraph's planner start from every statement, 0.6 s at 100,000 statements)."""
+    return (f"{{ SELECT DISTINCT ?statement WHERE {{ {{ ?statement ekg:delegation {term} }} "
+            f"UNION {{ ?statement ekg:speaker {term} }} }} }}")
 
 
 @dataclass
@@ -137,36 +165,39 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
     children = res.select(f"""
         SELECT ?child ?label WHERE {{ ?child sem:subEventOf {term} ; rdfs:label ?label }}
         ORDER BY ?label""")
-    figures, characterisations, attributions = res.select_all(f"""
-        SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
-               ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
-               ?speaker ?speakerName ?event ?eventLabel WHERE {{
-          ?event ekg:withinEvent {term} .
-          ?claim ekg:about ?event .
-          {FIGURE_COLUMNS_LABELS_LAST}
-        }} ORDER BY ?measureLabel STR(?date) ?delegationLabel ?stated LIMIT 1000""", f"""
+    within = f"?event ekg:withinEvent {term} ."
+    figures, characterisations, attributions = res.select_all(
+        figures_query(within, EVENT_FIGURE_ORDER), f"""
         SELECT ?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
                ?speakerName ?eventLabel WHERE {{
-          ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
-          ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
-                 ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement ;
-                 ekg:anchor/ekg:segmentId ?sentence .
-          ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
-                     ekg:speaker/foaf:name ?speakerName .
+          {{ SELECT ?claim ?categoryLabel ?statement ?date ?delegationLabel ?event WHERE {{
+              {within}
+              ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
+                     ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement .
+              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
+              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
+            }} ORDER BY {CHARACTERISATION_ORDER} LIMIT {SHOWN} }}
+          ?claim ekg:about ?event ; ekg:statedIn ?statement ; ekg:anchor/ekg:segmentId ?sentence .
+          ?event rdfs:label ?eventLabel .
+          ?statement ekg:speaker/foaf:name ?speakerName .
           OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
           OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
-        }} ORDER BY STR(?date) ?delegationLabel ?categoryLabel LIMIT 1000""", f"""
+        }} ORDER BY {CHARACTERISATION_ORDER} ?sentence""", f"""
         SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
                ?delegationLabel ?speakerName ?eventLabel WHERE {{
-          ?event ekg:withinEvent {term} ; rdfs:label ?eventLabel .
-          ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:responsibleAgent ?agent ;
-                 ekg:responsibilityRole/skos:prefLabel ?role ; ekg:statedIn ?statement ;
-                 ekg:anchor/ekg:segmentId ?sentence .
+          {{ SELECT ?claim ?statement ?date ?delegationLabel ?event WHERE {{
+              {within}
+              ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:statedIn ?statement .
+              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
+              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
+            }} ORDER BY {ATTRIBUTION_ORDER} LIMIT {SHOWN} }}
+          ?claim ekg:about ?event ; ekg:statedIn ?statement ; ekg:responsibleAgent ?agent ;
+                 ekg:responsibilityRole/skos:prefLabel ?role ; ekg:anchor/ekg:segmentId ?sentence .
+          ?event rdfs:label ?eventLabel .
           ?agent rdfs:label ?agentLabel .
-          ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
-                     ekg:speaker/foaf:name ?speakerName .
+          ?statement ekg:speaker/foaf:name ?speakerName .
           OPTIONAL {{ ?claim ekg:agentNamedAs ?namedAs }}
-        }} ORDER BY STR(?date) ?delegationLabel LIMIT 1000""")
+        }} ORDER BY {ATTRIBUTION_ORDER} ?agent ?role ?sentence""")
     return {"info": info[0] if info else {"label": res.curie(iri)}, "alt": sorted(alt),
             "parents": parents, "children": children, "figures": figures,
             "charts": figure_charts(figures), "characterisations": characterisations,
@@ -178,19 +209,14 @@ def actor_view(res: Resources, iri: str) -> dict[str, Any]:
     statements, figures = res.select_all(f"""
         SELECT ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
                (COUNT(DISTINCT ?claim) AS ?claims) WHERE {{
-          {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
-          ?statement a ekg:Statement ; rdfs:label ?label ; dcterms:date ?date ;
+          {statements_of(term)}
+          ?statement rdfs:label ?label ; dcterms:date ?date ;
                      ekg:atMeeting/rdfs:label ?meetingLabel ; ekg:speaker/foaf:name ?speakerName ;
                      ekg:delegation/rdfs:label ?delegationLabel .
           OPTIONAL {{ ?claim ekg:statedIn ?statement }}
         }} GROUP BY ?statement ?label ?date ?meetingLabel ?speakerName ?delegationLabel
-        ORDER BY STR(?date)""", f"""
-        SELECT ?claim ?figure ?stated ?measureLabel ?populationLabel ?qualifierLabel ?value ?min
-               ?max ?sentence ?statement ?date ?delegationLabel ?speakerName ?eventLabel WHERE {{
-          {{ ?statement ekg:delegation {term} }} UNION {{ ?statement ekg:speaker {term} }}
-          ?claim ekg:about ?event . ?event rdfs:label ?eventLabel .
-          {FIGURE_COLUMNS}
-        }} ORDER BY STR(?date) ?measureLabel ?stated LIMIT 1000""")
+        ORDER BY STR(?date) ?statement""",
+        figures_query(statements_of(term), ACTOR_FIGURE_ORDER))
     return {"statements": statements, "figures": figures}
 
 
