@@ -273,10 +273,13 @@ def test_contested_figures_set_each_delegations_lowest_against_anothers_highest(
                                            "delegation", "min", "max")}
                for row in _select(medium, FIGURES)]
     key = ("event", "measure", "population", "affiliation")
+    groups: dict[tuple, list[dict]] = {}
+    for figure in figures:
+        groups.setdefault(tuple(figure[k] for k in key), []).append(figure)
     expected = set()
     for low_key in {tuple(f[k] for k in (*key, "delegation")) for f in figures}:
         *group, delegation = low_key
-        mine = [f for f in figures if tuple(f[k] for k in key) == tuple(group)]
+        mine = groups[tuple(group)]
         lows = [float(f["max"]) for f in mine
                 if f["delegation"] == delegation and f["max"] is not None]
         highs = [float(f["min"]) for f in mine

@@ -25,29 +25,46 @@ CHARACTERISATION_ORDER = "STR(?date) ?delegationLabel ?categoryLabel ?claim ?eve
 ATTRIBUTION_ORDER = "STR(?date) ?delegationLabel ?claim ?event"
 
 
+#: What the figures, characterisations and attributions of a page are sorted by, beside the
+#: claim's own columns: its statement's date and delegation.
+STATEMENT_KEYS = """
+  ?statement dcterms:date ?date ; ekg:delegation ?delegation .
+  OPTIONAL { ?delegation rdfs:label ?delegationLabel }
+"""
+
+
+def first_shown(columns: str, keys: str, choose: str, order: str, widen: str,
+                then: str = "") -> str:
+    """The first SHOWN rows, in ``order``, of the pattern ``choose`` (binding ``keys``, which
+    hold the columns ``order`` needs), each given the rest of its ``columns`` by ``widen``.
+
+    Rows are chosen and sorted on those few columns; only the rows shown get the rest
+    (anchors, bounds, labels). At 100,000 statements the wide join over every figure of a
+    hierarchy or a delegation, only to keep 1,000, took seconds (``bench/``). The shapes
+    require every pattern of ``widen``, so no row is lost. ``widen`` is one connected pattern
+    from ``?claim``: rdflib (the benchmark's baseline) evaluates it apart from the subquery,
+    and disconnected patterns multiply out. ``then`` orders the rows one key widens to."""
+    return f"""
+        SELECT {columns} WHERE {{
+          {{ SELECT {keys} WHERE {{ {choose} }} ORDER BY {order} LIMIT {SHOWN} }}
+          {widen}
+        }} ORDER BY {order} {then}"""
+
+
 def figures_query(choose: str, order: str) -> str:
     """The first SHOWN figures, in ``order``, of the claims that ``choose`` leads to (it binds
-    ``?event`` or ``?statement``), with everything a figure table shows.
-
-    The figures are chosen and sorted on the few columns the order needs; only the rows
-    shown get the rest (anchors, bounds, labels). At 100,000 statements the wide join over
-    every figure of a hierarchy or a delegation, only to keep 1,000, took seconds
-    (``bench/``). The shapes require every pattern of the outer part, so no row is lost.
-    The outer patterns are one connected pattern from ``?claim``: rdflib (the benchmark's
-    baseline) evaluates them apart from the subquery, and disconnected ones multiply out."""
-    return f"""
-        SELECT ?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
-               ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
-               ?speaker ?speakerName ?event ?eventLabel WHERE {{
-          {{ SELECT ?claim ?figure ?stated ?measure ?measureLabel ?statement ?date ?delegation
-                    ?delegationLabel ?event WHERE {{
-              {choose}
-              ?claim ekg:about ?event ; ekg:figure ?figure ; ekg:statedIn ?statement .
-              ?figure ekg:statedText ?stated ; ekg:measure ?measure .
-              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
-              OPTIONAL {{ ?measure skos:prefLabel ?measureLabel }}
-              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
-            }} ORDER BY {order} LIMIT {SHOWN} }}
+    ``?event`` or ``?statement``), with everything a figure table shows."""
+    return first_shown(
+        """?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
+           ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
+           ?speaker ?speakerName ?event ?eventLabel""",
+        """?claim ?figure ?stated ?measure ?measureLabel ?statement ?date ?delegation
+           ?delegationLabel ?event""", f"""
+          {choose}
+          ?claim ekg:about ?event ; ekg:figure ?figure ; ekg:statedIn ?statement .
+          ?figure ekg:statedText ?stated ; ekg:measure ?measure .
+          OPTIONAL {{ ?measure skos:prefLabel ?measureLabel }}
+          {STATEMENT_KEYS}""", order, f"""
           ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:about ?event ;
                  ekg:anchor ?segment .
           ?segment ekg:segmentId ?sentence .
@@ -57,8 +74,7 @@ def figures_query(choose: str, order: str) -> str:
           OPTIONAL {{ ?population skos:prefLabel ?populationLabel }}
           OPTIONAL {{ ?qualifier skos:prefLabel ?qualifierLabel }}
           OPTIONAL {{ ?speaker foaf:name ?speakerName }}
-          OPTIONAL {{ ?event rdfs:label ?eventLabel }}
-        }} ORDER BY {order} ?sentence"""
+          OPTIONAL {{ ?event rdfs:label ?eventLabel }}""", "?sentence")
 
 
 def statements_of(term: str) -> str:
@@ -167,37 +183,34 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
         ORDER BY ?label""")
     within = f"?event ekg:withinEvent {term} ."
     figures, characterisations, attributions = res.select_all(
-        figures_query(within, EVENT_FIGURE_ORDER), f"""
-        SELECT ?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
-               ?speakerName ?eventLabel WHERE {{
-          {{ SELECT ?claim ?categoryLabel ?statement ?date ?delegationLabel ?event WHERE {{
+        figures_query(within, EVENT_FIGURE_ORDER),
+        first_shown(
+            """?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
+               ?speakerName ?eventLabel""",
+            "?claim ?categoryLabel ?statement ?date ?delegationLabel ?event", f"""
               {within}
               ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
                      ekg:legalCategory/skos:prefLabel ?categoryLabel ; ekg:statedIn ?statement .
-              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
-              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
-            }} ORDER BY {CHARACTERISATION_ORDER} LIMIT {SHOWN} }}
-          ?claim ekg:about ?event ; ekg:statedIn ?statement ; ekg:anchor/ekg:segmentId ?sentence .
-          ?event rdfs:label ?eventLabel .
-          ?statement ekg:speaker/foaf:name ?speakerName .
-          OPTIONAL {{ ?claim ekg:characterisedAs ?said }}
-          OPTIONAL {{ ?claim ekg:characterisationCue ?cue }}
-        }} ORDER BY {CHARACTERISATION_ORDER} ?sentence""", f"""
-        SELECT ?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
-               ?delegationLabel ?speakerName ?eventLabel WHERE {{
-          {{ SELECT ?claim ?statement ?date ?delegationLabel ?event WHERE {{
+              {STATEMENT_KEYS}""", CHARACTERISATION_ORDER, """
+              ?claim ekg:about ?event ; ekg:statedIn ?statement ;
+                     ekg:anchor/ekg:segmentId ?sentence .
+              ?event rdfs:label ?eventLabel .
+              ?statement ekg:speaker/foaf:name ?speakerName .
+              OPTIONAL { ?claim ekg:characterisedAs ?said }
+              OPTIONAL { ?claim ekg:characterisationCue ?cue }""", "?sentence"),
+        first_shown(
+            """?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
+               ?delegationLabel ?speakerName ?eventLabel""",
+            "?claim ?statement ?date ?delegationLabel ?event", f"""
               {within}
               ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:statedIn ?statement .
-              ?statement dcterms:date ?date ; ekg:delegation ?delegation .
-              OPTIONAL {{ ?delegation rdfs:label ?delegationLabel }}
-            }} ORDER BY {ATTRIBUTION_ORDER} LIMIT {SHOWN} }}
-          ?claim ekg:about ?event ; ekg:statedIn ?statement ; ekg:responsibleAgent ?agent ;
-                 ekg:responsibilityRole/skos:prefLabel ?role ; ekg:anchor/ekg:segmentId ?sentence .
-          ?event rdfs:label ?eventLabel .
-          ?agent rdfs:label ?agentLabel .
-          ?statement ekg:speaker/foaf:name ?speakerName .
-          OPTIONAL {{ ?claim ekg:agentNamedAs ?namedAs }}
-        }} ORDER BY {ATTRIBUTION_ORDER} ?agent ?role ?sentence""")
+              {STATEMENT_KEYS}""", ATTRIBUTION_ORDER, """
+              ?claim ekg:about ?event ; ekg:statedIn ?statement ; ekg:responsibleAgent ?agent ;
+                     ekg:responsibilityRole/skos:prefLabel ?role ;
+                     ekg:anchor/ekg:segmentId ?sentence .
+              ?event rdfs:label ?eventLabel . ?agent rdfs:label ?agentLabel .
+              ?statement ekg:speaker/foaf:name ?speakerName .
+              OPTIONAL { ?claim ekg:agentNamedAs ?namedAs }""", "?agent ?role ?sentence"))
     return {"info": info[0] if info else {"label": res.curie(iri)}, "alt": sorted(alt),
             "parents": parents, "children": children, "figures": figures,
             "charts": figure_charts(figures), "characterisations": characterisations,
