@@ -14,6 +14,11 @@ from kg.web import conneg
 
 log = logging.getLogger("kg.request")
 
+#: A refused body up to this size is read and thrown away before the 413 goes out, so the
+#: client, still sending, reads the answer instead of a reset connection (a lingering close).
+DRAIN_LIMIT = 64 * 1024 * 1024
+DRAIN_SECONDS = 5.0
+
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the form the client asked for: HTML, JSON or plain text."""
@@ -37,6 +42,24 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return response
 
 
+def _drain_refused_body() -> None:
+    """Read what is left of a too-large body (bounded in size and time), then close."""
+    length = request.content_length or 0
+    if length > DRAIN_LIMIT:
+        return
+    stream = request.environ.get("wsgi.input")
+    deadline = time.monotonic() + DRAIN_SECONDS
+    remaining = length
+    try:
+        while stream is not None and remaining > 0 and time.monotonic() < deadline:
+            chunk = stream.read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except (OSError, ValueError):
+        log.debug("the refused body could not be drained")
+
+
 def _http_error(exc: HTTPException) -> Response:
     messages = {
         404: "not found: there is nothing at this address",
@@ -44,6 +67,8 @@ def _http_error(exc: HTTPException) -> Response:
         413: "the request body is larger than this service accepts",
     }
     message = messages.get(exc.code or 500, exc.description or exc.name)
+    if exc.code == 413:
+        _drain_refused_body()
     response = error_response(exc.code or 500, message)
     if exc.code == 405:
         allowed = exc.get_response().headers.get("Allow")
