@@ -26,7 +26,9 @@ ATTRIBUTION_ORDER = "STR(?date) ?delegationLabel ?claim ?event"
 
 
 #: What the figures, characterisations and attributions of a page are sorted by, beside the
-#: claim's own columns: its statement's date and delegation.
+#: claim's own columns: its statement's date and delegation. It goes right after the required
+#: patterns, before any OPTIONAL: after one, it is a join of its own, planned apart (minutes
+#: instead of under a second for the event page's figures at 100,000 statements).
 STATEMENT_KEYS = """
   ?statement dcterms:date ?date ; ekg:delegation ?delegation .
   OPTIONAL { ?delegation rdfs:label ?delegationLabel }
@@ -63,8 +65,8 @@ def figures_query(choose: str, order: str) -> str:
           {choose}
           ?claim ekg:about ?event ; ekg:figure ?figure ; ekg:statedIn ?statement .
           ?figure ekg:statedText ?stated ; ekg:measure ?measure .
-          OPTIONAL {{ ?measure skos:prefLabel ?measureLabel }}
-          {STATEMENT_KEYS}""", order, f"""
+          {STATEMENT_KEYS}
+          OPTIONAL {{ ?measure skos:prefLabel ?measureLabel }}""", order, f"""
           ?claim ekg:figure ?figure ; ekg:statedIn ?statement ; ekg:about ?event ;
                  ekg:anchor ?segment .
           ?segment ekg:segmentId ?sentence .
