@@ -1,10 +1,20 @@
-"""A serving process computes the home page and parameterless saved queries before serving."""
+"""A serving process computes the home page, parameterless saved queries and the heaviest
+events' pages before serving."""
 
 from __future__ import annotations
 
-from conftest import kill_idle_query_processes, make_app
+from collections import Counter
+from pathlib import Path
 
-from kg.web.warmup import warm_paths
+import pytest
+from conftest import kill_idle_query_processes, make_app
+from rdflib import Dataset
+
+from kg.namespaces import EKG
+from kg.web.warmup import heavy_events, warm_paths
+
+BASE = "https://w3id.org/ekg/"
+HTML = {"Accept": "text/html"}
 
 
 def test_warm_paths_are_the_home_page_and_the_queries_without_parameters(app):
@@ -54,3 +64,63 @@ def test_nothing_is_computed_first_for_a_remote_store():
         assert warm_up(app) == {}
     finally:
         app.extensions["kg"].close()
+
+
+def _claims_within(dataset: Path) -> Counter:
+    """Per event, the (claim, event) pairs of the claims about it or about events within it,
+    counted in Python from the built dataset."""
+    graph = Dataset()
+    graph.parse(dataset, format="nquads")
+    within: dict = {}
+    for part, _, event, _ in graph.quads((None, EKG.withinEvent, None, None)):
+        within.setdefault(part, set()).add(event)
+    counts: Counter = Counter()
+    for _claim, part in {(s, o) for s, _, o, _ in graph.quads((None, EKG.about, None, None))}:
+        for event in within.get(part, ()):
+            counts[event] += 1
+    return counts
+
+
+def test_the_pages_of_the_events_with_the_most_claims_are_warmed(built_file):
+    counts = _claims_within(built_file)
+    least = sorted(counts.values())[-4]  # the four (or so) heaviest hierarchies
+    heavy = sorted((e for e, n in counts.items() if n >= least), key=lambda e: (-counts[e], e))
+    assert 4 <= len(heavy) < len(counts)
+    app = make_app(built_file, WARM_UP=True, WARM_EVENT_CLAIMS=least)
+    kg = app.extensions["kg"]
+    try:
+        assert heavy_events(app) == [str(e) for e in heavy]
+        paths = warm_paths(app)
+        assert paths[-len(heavy):] == ["/" + str(e).removeprefix(BASE) for e in heavy]
+        kill_idle_query_processes(app)  # only kept answers can serve a page now
+        client = app.test_client()
+        for event in heavy:
+            page = client.get("/" + str(event).removeprefix(BASE), headers=HTML)
+            assert page.status_code == 200 and "Figures" in page.get_data(as_text=True)
+        lighter = next(e for e, n in counts.items() if n < least)
+        assert client.get("/" + str(lighter).removeprefix(BASE),
+                          headers=HTML).status_code == 503  # not warmed
+    finally:
+        kg.close()
+
+
+def test_no_event_pages_are_warmed_when_the_setting_is_0(built_file):
+    app = make_app(built_file, WARM_EVENT_CLAIMS=0)
+    try:
+        assert heavy_events(app) == []
+        assert not any(p.startswith("/id/") for p in warm_paths(app))
+    finally:
+        app.extensions["kg"].close()
+
+
+def test_the_setting_is_read_from_the_environment_and_checked():
+    from conftest import ROOT
+
+    from kg.config import ConfigError, load_settings
+
+    assert load_settings({"HOME": ROOT}, environ={}).warm_event_claims == 10_000
+    assert load_settings({"HOME": ROOT}, environ={"KG_WARM_EVENT_CLAIMS": "500"}
+                         ).warm_event_claims == 500
+    for bad, says in (("-1", "at least 0"), ("many", "must be a number")):
+        with pytest.raises(ConfigError, match=says):
+            load_settings({"HOME": ROOT}, environ={"KG_WARM_EVENT_CLAIMS": bad})
