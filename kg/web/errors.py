@@ -43,7 +43,8 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def _drain_refused_body() -> None:
-    """Read what is left of a too-large body (bounded in size and time), then close."""
+    """Read and drop a too-large body declared by its Content-Length, up to DRAIN_LIMIT
+    bytes and DRAIN_SECONDS (the server reads no further than the declared length)."""
     length = request.content_length or 0
     if length > DRAIN_LIMIT:
         return

@@ -9,8 +9,8 @@ them stale like any other kept answer, and the next request computes them again.
 
 So are the pages of the events whose hierarchies hold the most claims (``KG_WARM_EVENT_CLAIMS``,
 10,000 by default): each of their tables joins every claim of the hierarchy to choose the
-rows it shows, at about 35 µs a claim in Oxigraph (``bench/``), so the root of a hierarchy
-with 47,000 claims took 3.4 s to compute at 100,000 statements.
+rows it shows, at about 35 µs a claim in Oxigraph (``bench/``), so the page of the root of
+a hierarchy with 47,000 claims took 3.4 to 5 s to compute at 100,000 statements.
 """
 
 from __future__ import annotations
