@@ -39,14 +39,14 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
     "WARM_UP": False,  # compute the home page and parameterless saved queries at start-up
     "CACHE_MB": 256,  # answers kept per store version in each serving process (0: none)
-    "WARM_EVENT_CLAIMS": 10_000,  # warm-up also computes the pages of events with this many
-    # claims in their hierarchy (0: none)
+    "WARM_PAGE_CLAIMS": 10_000,  # warm-up also computes the pages of events (hierarchies),
+    # delegations and speakers (statements) with this many claims (0: none)
 }
 
 _TYPES: dict[str, type] = {
     "STORE_TIMEOUT": float, "QUERY_TIMEOUT": float, "RESULT_LIMIT": int, "MAX_BODY": int,
     "QUERY_PROCESSES": int, "QUERY_MEMORY": int, "STORE_UNION_PARAM": bool, "WARM_UP": bool,
-    "CACHE_MB": int, "WARM_EVENT_CLAIMS": int,
+    "CACHE_MB": int, "WARM_PAGE_CLAIMS": int,
 }
 
 
@@ -79,7 +79,7 @@ class Settings:
     public_url: str | None = None
     warm_up: bool = False
     cache_mb: int = 256
-    warm_event_claims: int = 10_000
+    warm_page_claims: int = 10_000
 
     @property
     def iris(self) -> IRIs:
@@ -165,8 +165,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise ConfigError("KG_QUERY_TIMEOUT, KG_RESULT_LIMIT and KG_MAX_BODY must be positive")
     if (extra["query_processes"] is not None and extra["query_processes"] < 1) \
             or extra["query_memory"] < 0 or extra["cache_mb"] < 0 \
-            or extra["warm_event_claims"] < 0:
+            or extra["warm_page_claims"] < 0:
         raise ConfigError("KG_QUERY_PROCESSES must be at least 1, KG_QUERY_MEMORY and "
-                          "KG_CACHE_MB (MiB) and KG_WARM_EVENT_CLAIMS at least 0")
+                          "KG_CACHE_MB (MiB) and KG_WARM_PAGE_CLAIMS at least 0")
     return Settings(home=home, base_iri=base, build_file=build_file, store=str(values["STORE"]),
                     **extra)

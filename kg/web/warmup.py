@@ -7,14 +7,21 @@ each on a large store), so a serving process started by ``kg serve`` on the embe
 computes them once, into the per-version caches, before its first request; a write makes
 them stale like any other kept answer, and the next request computes them again.
 
-So are the pages of the events whose hierarchies hold the most claims (``KG_WARM_EVENT_CLAIMS``,
-10,000 by default): each of their tables joins every claim of the hierarchy to choose the
-rows it shows, at about 35 µs a claim in Oxigraph (``bench/``), so the page of the root of
-a hierarchy with 47,000 claims took 3.4 to 5 s to compute at 100,000 statements.
+So are the pages of the events, delegations and speakers with the most claims
+(``KG_WARM_PAGE_CLAIMS``, 10,000 by default; an event's claims are those of its hierarchy, a
+delegation's or speaker's those of its statements): each of their tables joins every one of
+those claims to choose the rows it shows, at about 35 µs a claim in Oxigraph (``bench/``), so
+at 100,000 statements the page of a hierarchy's root with 47,000 claims took 3 to 5 s to
+compute, and that of the delegation with 3,072 statements 2 to 3 s.
+
+Objects made by the warm-up (kept answers, the search index) live as long as their store
+version, so they are moved out of the garbage collector's sight (``gc.freeze``): at 100,000
+statements its full collections walked them in 0.1 to 0.25 s, every few requests.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -25,35 +32,49 @@ log = logging.getLogger("kg.warmup")
 
 def warm_paths(app: Flask) -> list[str]:
     """The home page, the first page of every saved query without parameters, and the pages
-    of the events with at least ``KG_WARM_EVENT_CLAIMS`` claims in their hierarchy."""
+    of the events, delegations and speakers with at least ``KG_WARM_PAGE_CLAIMS`` claims."""
     kg = app.extensions["kg"]
     paths = ["/"] + [f"/queries/{name}.json" for name, query in sorted(kg.catalogue.items())
                      if not query.params]
     try:
-        events = heavy_events(app)
+        heavy = heavy_events(app) + heavy_actors(app)
     except Exception as exc:  # noqa: BLE001 - those pages are then left to their requests
-        log.warning("warm-up could not count the events' claims: %s", exc)
-        events = []
-    return paths + [event_path(app, iri) for iri in events]
+        log.warning("warm-up could not count the claims of events and actors: %s", exc)
+        heavy = []
+    return paths + [page_path(app, iri) for iri in heavy]
 
 
-def heavy_events(app: Flask) -> list[str]:
-    """Events with at least ``KG_WARM_EVENT_CLAIMS`` claims about them or about the events
-    within them, most first (none when the setting is 0)."""
+def _at_least(app: Flask, claims_of: str) -> list[str]:
+    """The ``?subject`` of ``claims_of`` (a pattern binding ``?subject`` and ``?claim``) with
+    at least ``KG_WARM_PAGE_CLAIMS`` claims, most first; none when the setting is 0."""
     kg = app.extensions["kg"]
-    least = kg.settings.warm_event_claims
+    least = kg.settings.warm_page_claims
     if least <= 0:
         return []
     rows = kg.resources().select(f"""
-        SELECT ?event (COUNT(?claim) AS ?claims) WHERE {{
-          ?part ekg:withinEvent ?event . ?claim ekg:about ?part .
-        }} GROUP BY ?event HAVING (COUNT(?claim) >= {int(least)})
-        ORDER BY DESC(?claims) ?event""")
-    return [row["event"] for row in rows]
+        SELECT ?subject (COUNT(?claim) AS ?claims) WHERE {{ {claims_of} }}
+        GROUP BY ?subject HAVING (COUNT(?claim) >= {int(least)})
+        ORDER BY DESC(?claims) ?subject""")
+    return [row["subject"] for row in rows]
 
 
-def event_path(app: Flask, iri: str) -> str:
-    """The path of an event's page under this service (its IRI minus the base)."""
+def heavy_events(app: Flask) -> list[str]:
+    """Events with at least ``KG_WARM_PAGE_CLAIMS`` claims about them or about the events
+    within them, most first."""
+    return _at_least(app, "?part ekg:withinEvent ?subject . ?claim ekg:about ?part .")
+
+
+def heavy_actors(app: Flask) -> list[str]:
+    """Delegations and speakers with at least ``KG_WARM_PAGE_CLAIMS`` claims in their
+    statements, most first."""
+    return _at_least(app, """
+        { SELECT DISTINCT ?subject ?statement WHERE {
+            { ?statement ekg:delegation ?subject } UNION { ?statement ekg:speaker ?subject } } }
+        ?claim ekg:statedIn ?statement .""")
+
+
+def page_path(app: Flask, iri: str) -> str:
+    """The path of a resource's page under this service (its IRI minus the base)."""
     base = app.extensions["kg"].settings.iris.base
     return "/" + iri.removeprefix(base)
 
@@ -83,5 +104,7 @@ def warm_up(app: Flask) -> dict[str, int]:
             log.info("warm-up search index: %.1f s", time.monotonic() - begun)
         except Exception as exc:  # noqa: BLE001 - searches then go to SPARQL
             log.warning("warm-up search index failed: %s", exc)
+    gc.collect()
+    gc.freeze()  # what the warm-up made lives as long as the store version: see above
     log.info("warm-up done in %.1f s", time.monotonic() - started)
     return statuses
