@@ -1895,7 +1895,9 @@ class Run:
         load = kg.load()
         self.log(f"kg: loaded in {load['seconds']:.1f} s (peak RSS {mib(load['peak_rss'])}); "
                  "starting kg serve")
-        load["serve_start_seconds"] = round(kg.start(600), 2)
+        # At 100k the replica takes about 7 minutes to load and the warm-up (saved queries,
+        # the heaviest pages, the search index) about 3 more: 600 s was too short for both.
+        load["serve_start_seconds"] = round(kg.start(1800), 2)
         report["loads"]["kg"] = load
         self.log(f"kg: serving after {load['serve_start_seconds']} s, {kg.memory()}")
         kg_pids = kg.pids
