@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import kill_idle_query_processes, make_app
-from rdflib import Dataset, URIRef
+from rdflib import Dataset
 
 from kg.namespaces import EKG
 from kg.web.warmup import heavy_actors, heavy_events, warm_paths
@@ -94,8 +94,8 @@ def _claims_counted(dataset: Path) -> tuple[Counter, Counter]:
 
 
 def _most_first(counts: Counter, least: int) -> list[str]:
-    return sorted((str(k) for k, n in counts.items() if n >= least),
-                  key=lambda k: (-counts[URIRef(k)], k))
+    return [str(k) for k in sorted((k for k, n in counts.items() if n >= least),
+                                   key=lambda k: (-counts[k], str(k)))]
 
 
 def test_the_pages_with_the_most_claims_are_warmed(built_file):

@@ -45,14 +45,13 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 def _drain_refused_body() -> None:
     """Read and drop a too-large body declared by its Content-Length, up to DRAIN_LIMIT
     bytes and DRAIN_SECONDS (the server reads no further than the declared length)."""
-    length = request.content_length or 0
-    if length > DRAIN_LIMIT:
-        return
+    remaining = request.content_length or 0
     stream = request.environ.get("wsgi.input")
+    if stream is None or remaining > DRAIN_LIMIT:
+        return
     deadline = time.monotonic() + DRAIN_SECONDS
-    remaining = length
     try:
-        while stream is not None and remaining > 0 and time.monotonic() < deadline:
+        while remaining > 0 and time.monotonic() < deadline:
             chunk = stream.read(min(remaining, 65536))
             if not chunk:
                 break

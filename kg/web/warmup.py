@@ -41,7 +41,8 @@ def warm_paths(app: Flask) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - those pages are then left to their requests
         log.warning("warm-up could not count the claims of events and actors: %s", exc)
         heavy = []
-    return paths + [page_path(app, iri) for iri in heavy]
+    local = app.jinja_env.filters["local"]  # this service's page for an IRI
+    return paths + [local(iri) for iri in heavy]
 
 
 def _at_least(app: Flask, claims_of: str) -> list[str]:
@@ -73,12 +74,6 @@ def heavy_actors(app: Flask) -> list[str]:
         ?claim ekg:statedIn ?statement .""")
 
 
-def page_path(app: Flask, iri: str) -> str:
-    """The path of a resource's page under this service (its IRI minus the base)."""
-    base = app.extensions["kg"].settings.iris.base
-    return "/" + iri.removeprefix(base)
-
-
 def warm_up(app: Flask) -> dict[str, int]:
     """Request each of ``warm_paths`` once, in-process; their status codes. A failure (a
     query past the time limit, say) is logged and left for the first real request."""
@@ -89,9 +84,8 @@ def warm_up(app: Flask) -> dict[str, int]:
     with app.test_client() as client:
         for path in warm_paths(app):
             begun = time.monotonic()
-            page = path == "/" or path.startswith("/id/")
-            response = client.get(path, headers={"Accept": "text/html" if page
-                                                 else "application/json"})
+            accept = "application/json" if path.startswith("/queries/") else "text/html"
+            response = client.get(path, headers={"Accept": accept})
             statuses[path] = response.status_code
             level = logging.INFO if response.status_code == 200 else logging.WARNING
             log.log(level, "warm-up %s: %s in %.1f s", path, response.status_code,
