@@ -19,13 +19,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.bounds import WORD_RULES  # noqa: E402
 from kg.config import load_settings  # noqa: E402
-from kg.ingest.extract import Draft, Extractor  # noqa: E402
-from kg.ingest.mentions import surface_forms  # noqa: E402
-from kg.ontology_docs import load_ontology  # noqa: E402
-from kg.reference import load_reference  # noqa: E402
-from kg.yamlsource import load_yaml  # noqa: E402
+from kg.extract.extract import Draft, Extractor  # noqa: E402
+from kg.extract.mentions import surface_forms  # noqa: E402
+from kg.model.bounds import WORD_RULES  # noqa: E402
+from kg.sources.ontology import load_ontology  # noqa: E402
+from kg.sources.reference import load_reference  # noqa: E402
+from kg.sources.yamlsource import load_yaml  # noqa: E402
 
 OUT = ROOT / "var" / "bench" / "extraction.json"
 SHOWN = 20

@@ -11,7 +11,7 @@ What it writes:
 - the dataset as N-Quads, exactly as ``kg build`` would write it for the same annotations: the
   ontology graph, the reference graph and one named graph per statement (same classes,
   properties, IRI patterns and literal forms; each statement graph is what
-  ``kg.annotations.build_statement`` makes of its annotation file, which the tests check);
+  ``kg.sources.annotations.build_statement`` makes of its annotation file, which the tests check);
 - optionally, curated annotation files (``<id>.yaml`` + ``<id>.txt``) in kg's own format for
   further statements, so the ingest benchmark runs the real build and SHACL code on them.
 
@@ -52,11 +52,11 @@ if str(ROOT) not in sys.path:
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD  # noqa: E402
 
-from kg import bounds, timex  # noqa: E402
-from kg.build import BuildResult, add_event_closure, nquads_lines  # noqa: E402
-from kg.namespaces import EKG, SEM, VOCAB, IRIs  # noqa: E402
-from kg.ontology_docs import load_ontology  # noqa: E402
-from kg.reference import ReferenceIndex, Vocabulary, load_reference  # noqa: E402
+from kg.model import bounds, timex  # noqa: E402
+from kg.model.namespaces import EKG, SEM, VOCAB, IRIs  # noqa: E402
+from kg.pipeline.build import BuildResult, add_event_closure, nquads_lines  # noqa: E402
+from kg.sources.ontology import load_ontology  # noqa: E402
+from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference  # noqa: E402
 
 IRIS = IRIs()
 BASE = IRIS.base
@@ -806,7 +806,7 @@ class StatementFactory:
 
 
 class StatementEmitter:
-    """The N-Triples of one statement graph, exactly as ``kg.annotations.build_statement``
+    """The N-Triples of one statement graph, exactly as ``kg.sources.annotations.build_statement``
     builds them from the same annotations (without rdflib, for speed)."""
 
     def __init__(self, ref: Reference) -> None:

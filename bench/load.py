@@ -145,7 +145,7 @@ def _id_path(iri: str) -> str | None:
 
 def build_mix(http: bench.Http, seed: int) -> dict[str, list[Request]]:
     """Every request of the mix, by kind, discovered from the server (deterministic)."""
-    from kg.queries import load_catalogue
+    from kg.sources.queries import load_catalogue
 
     found = Discovery(http)
     rng = random.Random(seed)

@@ -347,8 +347,8 @@ class BenchQuery:
 
 def saved_queries() -> list[BenchQuery]:
     """Every saved query with its first example bound as kg binds it (page 1)."""
-    from kg.namespaces import IRIs
-    from kg.queries import bind, load_catalogue, paginate, with_values
+    from kg.model.namespaces import IRIs
+    from kg.sources.queries import bind, load_catalogue, paginate, with_values
 
     iris = IRIs()
     roles = {name: role for role, name in REFERENCE.items()}
@@ -499,7 +499,7 @@ def record_views(store: Any) -> dict[str, list[str]]:
     since their texts do not depend on results."""
     import pyoxigraph as ox
 
-    from kg.namespaces import IRIs
+    from kg.model.namespaces import IRIs
     from kg.web.resources import Resources
     from kg.web.views import event_view, home_view, search_view, statement_view
 
@@ -1330,16 +1330,16 @@ def _top(profile: cProfile.Profile, count: int = 12) -> list[str]:
 
 
 def ingest_main(statements: int, seed: int, yaml_dir: Path, folder: Path) -> None:
-    """Ingest the annotation files as ``kg ingest`` does (kg.ingest.workflow.Ingester: built
+    """Ingest the annotation files as ``kg ingest`` does (kg.pipeline.workflow.Ingester: built
     and SHACL-checked in one worker process per core, loaded 100 per write into an
     on-disk embedded store), timed end to end; then, in this process, where one statement's
     time goes, and pyshacl's time on a sample for comparison. Prints one JSON object."""
     import generate
 
-    from kg.annotations import build_statement
-    from kg.ingest.workflow import Ingester, default_jobs
+    from kg.pipeline.validate import Validator, load_shapes
+    from kg.pipeline.workflow import Ingester, default_jobs
+    from kg.sources.annotations import build_statement
     from kg.store import EmbeddedStore
-    from kg.validate import Validator, load_shapes
 
     corpus = generate.corpus(statements, seed)
     shapes = load_shapes(ROOT / "shapes")
@@ -1415,8 +1415,8 @@ def breakdown_main(data: Path, names: list[str], reps: int) -> None:
     """Where one saved-query request's time goes, in-process: the query alone, kg's execute()
     (query + collect + SPARQL JSON), the fork executor (+ pickling and a pipe to the child),
     and the whole Flask request (+ parameter binding, JSON re-writing). Prints JSON."""
-    from kg.namespaces import IRIs
-    from kg.queries import bind, load_catalogue
+    from kg.model.namespaces import IRIs
+    from kg.sources.queries import bind, load_catalogue
     from kg.store import EmbeddedStore
     from kg.web import create_app
     from kg.web.executor import ForkExecutor, QueryJob, execute

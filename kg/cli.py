@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kg.config import ConfigError, Settings, load_settings
-from kg.yamlsource import SourceError
+from kg.sources.yamlsource import SourceError
 
 EXIT_INPUT = 2  # bad input files or settings
 EXIT_INVALID = 3  # SHACL violations
@@ -46,7 +46,7 @@ def main(ctx: click.Context, home: str | None, base: str | None) -> None:
 
 
 def _build(state: _State):
-    from kg.build import BuildError, build
+    from kg.pipeline.build import BuildError, build
 
     try:
         return build(state.settings)
@@ -65,7 +65,7 @@ def _build(state: _State):
 @click.pass_obj
 def build_command(state: _State, output: str | None) -> None:
     """Build the dataset from ontology, reference data and curated annotations."""
-    from kg.build import FORMATS, write_dataset
+    from kg.pipeline.build import FORMATS, write_dataset
 
     target = Path(output) if output else state.settings.build_file
     if target.suffix.lower() not in FORMATS:
@@ -85,7 +85,7 @@ def build_command(state: _State, output: str | None) -> None:
 @click.pass_obj
 def validate_command(state: _State, in_store: bool) -> None:
     """Check every statement graph (with reference data and ontology) against the SHACL shapes."""
-    from kg.validate import Validator, load_shapes
+    from kg.pipeline.validate import Validator, load_shapes
 
     settings = state.settings
     if in_store:
@@ -208,9 +208,9 @@ def serve_command(state: _State, host: str, port: int, workers: str, threads: in
     """Serve the graph with gunicorn; first (re)build and load it if the sources changed."""
     import os
 
-    from kg.build import write_dataset
-    from kg.capacity import count_quads, memory_available, plan_serving
+    from kg.pipeline.build import write_dataset
     from kg.store import StoreError, check_store, embedded_path
+    from kg.store.capacity import count_quads, memory_available, plan_serving
 
     settings = state.settings
     wanted = _workers(workers)
@@ -248,7 +248,7 @@ def serve_command(state: _State, host: str, port: int, workers: str, threads: in
 @click.pass_obj
 def check_queries_command(state: _State) -> None:
     """Parse every saved query (header, parameters, SPARQL); exit 2 naming a broken file."""
-    from kg.queries import load_catalogue
+    from kg.sources.queries import load_catalogue
 
     try:
         catalogue = load_catalogue(state.settings.queries_dir)
@@ -266,7 +266,8 @@ def check_queries_command(state: _State) -> None:
 @click.pass_obj
 def docs_command(state: _State, output: str | None) -> None:
     """Write the ontology and vocabulary documentation (Markdown)."""
-    from kg.ontology_docs import load_ontology, render_markdown
+    from kg.docs import render_markdown
+    from kg.sources.ontology import load_ontology
 
     target = Path(output) if output else state.settings.home / "docs" / "ontology.md"
     target.write_text(render_markdown(load_ontology(state.settings.ontology_dir)),
@@ -278,7 +279,7 @@ def docs_command(state: _State, output: str | None) -> None:
 @click.pass_obj
 def reference_states_command(state: _State) -> None:
     """Regenerate data/reference/member-states.ttl (the 193 UN member states)."""
-    from kg.reference import MEMBER_STATES_FILE, member_states_turtle
+    from kg.sources.reference import MEMBER_STATES_FILE, member_states_turtle
 
     target = state.settings.reference_dir / MEMBER_STATES_FILE
     try:
@@ -303,10 +304,10 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
     import json
     import re
 
+    from kg.extract.extract import Extractor, InputError, draft_yaml, load_text, to_json
     from kg.files import write_atomically
-    from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text, to_json
-    from kg.ontology_docs import load_ontology
-    from kg.reference import load_reference
+    from kg.sources.ontology import load_ontology
+    from kg.sources.reference import load_reference
 
     sid = statement_id or text_file.stem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*", sid):
@@ -350,7 +351,7 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
 @click.pass_obj
 def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) -> None:
     """Register a statement: copy its text and write machine-drafted annotations to review."""
-    from kg.ingest.workflow import WorkflowError, add
+    from kg.pipeline.workflow import WorkflowError, add
 
     try:
         text, draft = add(state.settings, text_file, statement_id, meta)
@@ -367,8 +368,8 @@ def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) 
 @click.pass_obj
 def review_command(state: _State, statement_id: str, accept: bool) -> None:
     """Show what a draft still needs, or accept it once reviewed."""
-    from kg.ingest.workflow import WorkflowError, open_items
-    from kg.ingest.workflow import accept as accept_draft
+    from kg.pipeline.workflow import WorkflowError, open_items
+    from kg.pipeline.workflow import accept as accept_draft
 
     path = state.settings.statements_dir / f"{statement_id}.yaml"
     if not path.exists():
@@ -401,7 +402,7 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
 def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None,
                    batch: int) -> None:
     """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
-    from kg.ingest.workflow import WorkflowError, default_jobs, ingest, listing
+    from kg.pipeline.workflow import WorkflowError, default_jobs, ingest, listing
     from kg.store import StoreError, open_store
 
     settings = state.settings

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from kg.namespaces import DEFAULT_BASE, IRIs
+from kg.model.namespaces import DEFAULT_BASE, IRIs
 
 DEFAULTS: dict[str, Any] = {
     "HOME": None,  # content root; the CLI defaults it to the current directory
@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": "*",  # comma-separated origins, or *
     "SERVICE_ALLOWLIST": "",  # comma-separated IRI prefixes SERVICE/LOAD may reach
     "QUERY_PROCESSES": None,  # forked query processes per serving process; None: 2, or as
-    # many as fit in memory under `kg serve` (kg.capacity)
+    # many as fit in memory under `kg serve` (kg.store.capacity)
     "QUERY_MEMORY": 2048,  # MiB a query process may allocate beyond the replica; 0 = no cap
     "PUBLIC_URL": None,  # the service's public root URL, if behind a proxy
     "WARM_UP": False,  # compute the home page and parameterless saved queries at start-up

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import BuildResult, build, write_dataset
 from kg.config import Settings, load_settings
+from kg.pipeline.build import BuildResult, build, write_dataset
 from kg.store import EmbeddedStore
 from kg.web import create_app
 

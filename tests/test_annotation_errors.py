@@ -10,9 +10,9 @@ import yaml
 from click.testing import CliRunner
 from conftest import FIRST
 
-from kg.build import BuildError, build
 from kg.cli import main
 from kg.config import load_settings
+from kg.pipeline.build import BuildError, build
 
 
 def _annotation(home: Path) -> Path:

@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import generate  # noqa: E402 - bench/generate.py
 import run  # noqa: E402 - bench/run.py
 
-from kg.annotations import build_statement  # noqa: E402
-from kg.bounds import interpret  # noqa: E402
-from kg.validate import Validator, load_shapes  # noqa: E402
+from kg.model.bounds import interpret  # noqa: E402
+from kg.pipeline.validate import Validator, load_shapes  # noqa: E402
+from kg.sources.annotations import build_statement  # noqa: E402
 
 SMALL = 50
 EKG = "https://w3id.org/ekg/ont#"

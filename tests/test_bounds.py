@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.bounds import QUALIFIERS, BoundsError, interpret
+from kg.model.bounds import QUALIFIERS, BoundsError, interpret
 
 
 @pytest.mark.parametrize(

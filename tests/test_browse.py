@@ -54,7 +54,7 @@ def test_statement_page_highlights_every_claimed_sentence(client, built):
 
 
 def ox_ekg(local: str):
-    from kg.namespaces import EKG
+    from kg.model.namespaces import EKG
 
     return EKG[local]
 

@@ -12,9 +12,9 @@ from conftest import FIRST, ROOT
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kg.build import build, nquads_lines, write_dataset
 from kg.cli import main
 from kg.config import load_settings
+from kg.pipeline.build import build, nquads_lines, write_dataset
 
 
 def test_dataset_parses_as_nquads_and_trig_with_every_graph(built, settings, tmp_path):

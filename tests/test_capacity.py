@@ -8,7 +8,7 @@ import time
 import live
 import pyoxigraph as ox
 
-from kg.capacity import BYTES_PER_QUAD, count_quads, plan_serving
+from kg.store.capacity import BYTES_PER_QUAD, count_quads, plan_serving
 
 GIB = 2**30
 

@@ -10,15 +10,15 @@ import yaml
 from click.testing import CliRunner
 from conftest import FIRST, ROOT, copy_home
 
-from kg import bounds
 from kg.cli import main
 from kg.config import load_settings
-from kg.ingest.extract import Extractor, draft_yaml, to_json
-from kg.ingest.numbers import numerals
-from kg.ingest.segment import furniture, sentences
-from kg.ingest.times import time_expressions
-from kg.ontology_docs import load_ontology
-from kg.reference import load_reference
+from kg.extract.extract import Extractor, draft_yaml, to_json
+from kg.extract.numbers import numerals
+from kg.extract.segment import furniture, sentences
+from kg.extract.times import time_expressions
+from kg.model import bounds
+from kg.sources.ontology import load_ontology
+from kg.sources.reference import load_reference
 
 BASE = "https://w3id.org/ekg/id/"
 

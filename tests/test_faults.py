@@ -29,8 +29,8 @@ from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 from servers import VIRTUOSO_TEST_GRANTS, VirtuosoServer, require_virtuoso
 
-from kg.build import build
 from kg.config import load_settings
+from kg.pipeline.build import build
 from kg.store import EmbeddedStore, RemoteStore
 from kg.web import create_app
 

@@ -10,8 +10,9 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from kg.namespaces import EKG, SCHEMES, VOCAB_BASE, scheme_iri
-from kg.ontology_docs import load_ontology, render_markdown
+from kg.docs import render_markdown
+from kg.model.namespaces import EKG, SCHEMES, VOCAB_BASE, scheme_iri
+from kg.sources.ontology import load_ontology
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_DIR = ROOT / "ontology"

@@ -15,13 +15,13 @@ from conftest import FIRST, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.annotations import build_statement
-from kg.build import add_event_closure
-from kg.namespaces import IRIs
-from kg.ontology_docs import load_ontology
-from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.model.namespaces import IRIs
+from kg.pipeline.build import add_event_closure
+from kg.sources.annotations import build_statement
+from kg.sources.ontology import load_ontology
+from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.sources.yamlsource import SourceError
 from kg.web import conneg
-from kg.yamlsource import SourceError
 
 FAST = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -169,7 +169,7 @@ WORDS = ["About", "over", "4,000", "719", "civilians", "people", "were", "killed
 
 @pytest.fixture(scope="module")
 def extractor():
-    from kg.ingest.extract import Extractor
+    from kg.extract.extract import Extractor
 
     iris = IRIs()
     return Extractor(load_reference(ROOT / "data" / "reference", iris),
@@ -177,7 +177,7 @@ def extractor():
 
 
 def _check_draft(text: str, draft) -> None:
-    from kg.ingest.extract import draft_yaml, to_json
+    from kg.extract.extract import draft_yaml, to_json
 
     for item in [*draft.figures, *draft.times, *draft.mentions]:
         assert 0 <= item.start <= item.end <= len(text)
@@ -188,7 +188,7 @@ def _check_draft(text: str, draft) -> None:
 @FAST
 @given(st.lists(st.sampled_from(WORDS), max_size=80).map(" ".join))
 def test_word_salad_drafts_or_is_refused(extractor, text):
-    from kg.ingest.extract import InputError
+    from kg.extract.extract import InputError
 
     try:
         draft = extractor.extract(text, date="2021-05-25")
@@ -200,7 +200,7 @@ def test_word_salad_drafts_or_is_refused(extractor, text):
 @FAST
 @given(st.text(max_size=400))
 def test_random_text_drafts_or_is_refused(extractor, text):
-    from kg.ingest.extract import InputError
+    from kg.extract.extract import InputError
 
     try:
         draft = extractor.extract(text)

@@ -7,8 +7,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from kg.namespaces import EKG, IRIs
-from kg.reference import member_states_turtle
+from kg.model.namespaces import EKG, IRIs
+from kg.sources.reference import member_states_turtle
 
 
 def test_the_193_member_states_regenerate_identically():

@@ -11,8 +11,8 @@ from conftest import FIRST, ROOT
 from openapi_spec_validator import validate
 
 from kg.cli import main
-from kg.queries import load_catalogue
-from kg.yamlsource import SourceError
+from kg.sources.queries import load_catalogue
+from kg.sources.yamlsource import SourceError
 
 CATALOGUE = load_catalogue(ROOT / "queries")
 STATEMENT = f"https://w3id.org/ekg/id/statement/{FIRST}"
@@ -350,7 +350,7 @@ def test_answers_are_kept_until_the_store_changes(built_file):
 # -- binding parameters ----------------------------------------------------------------------
 
 def _bound(sparql: str, **terms) -> str:
-    from kg.queries import with_values
+    from kg.sources.queries import with_values
 
     return with_values(sparql, terms)
 

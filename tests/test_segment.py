@@ -2,7 +2,7 @@
 
 from conftest import FIRST, ROOT
 
-from kg.ingest.segment import paragraphs, sentences
+from kg.extract.segment import paragraphs, sentences
 
 
 def _text() -> str:

@@ -17,10 +17,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from kg.namespaces import EKG, SCHEMA, IRIs
-from kg.ontology_docs import load_ontology
-from kg.shacl_engine import CompiledShapes, Data, TripleIndex, Unsupported, _SimpleSelect
-from kg.validate import Validator, load_shapes
+from kg.model.namespaces import EKG, SCHEMA, IRIs
+from kg.pipeline.shacl_engine import CompiledShapes, Data, TripleIndex, Unsupported, _SimpleSelect
+from kg.pipeline.validate import Validator, load_shapes
+from kg.sources.ontology import load_ontology
 
 FIXTURES = sorted((Path(__file__).resolve().parent / "shapes").glob("*/*.ttl"))
 MUTANTS = 60

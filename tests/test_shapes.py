@@ -16,9 +16,9 @@ import pytest
 from conftest import ROOT
 from rdflib import Graph
 
-from kg.namespaces import EKGSH, IRIs
-from kg.ontology_docs import load_ontology
-from kg.validate import Validator, load_shapes
+from kg.model.namespaces import EKGSH, IRIs
+from kg.pipeline.validate import Validator, load_shapes
+from kg.sources.ontology import load_ontology
 
 HERE = Path(__file__).resolve().parent / "shapes"
 VALID = sorted((HERE / "valid").glob("*.ttl"))

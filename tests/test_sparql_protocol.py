@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from conftest import FIRST, make_app
 
-from kg.namespaces import IRIs
+from kg.model.namespaces import IRIs
 
 IRI = IRIs()
 G1 = str(IRI.statement_graph(FIRST))  # data1

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kg.timex import TimeError, interpret_edtf
+from kg.model.timex import TimeError, interpret_edtf
 
 
 @pytest.mark.parametrize(

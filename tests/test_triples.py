@@ -6,7 +6,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from kg.triples import Triples
+from kg.model.triples import Triples
 
 S, P = URIRef("https://example.org/s"), URIRef("https://example.org/p")
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from conftest import FIRST
 
 from kg.cli import main
-from kg.validate import Validator, load_shapes
+from kg.pipeline.validate import Validator, load_shapes
 
 
 def _validate(home: Path):
@@ -65,7 +65,7 @@ def test_a_statement_graph_cannot_put_a_figure_on_a_reference_event(home, built,
 
 
 def _ekg(local: str):
-    from kg.namespaces import EKG
+    from kg.model.namespaces import EKG
 
     return EKG[local]
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import kill_idle_query_processes, make_app
 from rdflib import Dataset
 
-from kg.namespaces import EKG
+from kg.model.namespaces import EKG
 from kg.web.warmup import heavy_actors, heavy_events, warm_paths
 
 BASE = "https://w3id.org/ekg/"

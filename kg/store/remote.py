@@ -68,7 +68,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, N3, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.Wrapper import ASK, CONSTRUCT, DESCRIBE, INSERT, SELECT
 
-from kg.sparql_scan import scan
+from kg.model.sparql_scan import scan
 from kg.store.base import (
     QueryResult,
     QuerySyntaxError,

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from kg.config import load_settings
-from kg.namespaces import VOCAB_BASE
+from kg.model.namespaces import VOCAB_BASE
 from kg.store import open_store
 
 
@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Keys: the settings of ``kg.config`` (``HOME``, ``STORE``, ``QUERY_TIMEOUT``…), any Flask
     setting such as ``TESTING``, and ``STORE_INSTANCE`` to hand over an open store (tests).
     """
-    from kg.queries import load_catalogue
+    from kg.sources.queries import load_catalogue
     from kg.web import browse, drafts, errors, export, graphstore, saved, sparql
     from kg.web.state import KG, make_executor
 

@@ -13,7 +13,7 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from kg.namespaces import EKG, VOCAB_BASE
+from kg.model.namespaces import EKG, VOCAB_BASE
 from kg.web import conneg
 from kg.web.errors import error_response
 from kg.web.resources import Resources

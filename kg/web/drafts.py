@@ -13,11 +13,11 @@ import re
 
 from flask import Blueprint, Response, request
 
-from kg.ingest.extract import MAX_BYTES, Extractor, to_json
-from kg.ingest.workflow import META_KEYS, draft_text
+from kg.extract.extract import MAX_BYTES, Extractor, to_json
 from kg.isolation import IsolatedFailure, run_in_child
-from kg.ontology_docs import load_ontology
-from kg.reference import load_reference
+from kg.pipeline.workflow import META_KEYS, draft_text
+from kg.sources.ontology import load_ontology
+from kg.sources.reference import load_reference
 from kg.web import conneg
 from kg.web.auth import Unauthorised, require_token
 from kg.web.errors import error_response

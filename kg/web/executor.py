@@ -14,7 +14,7 @@ query ends with a clear error instead of pushing the machine out of memory.
 Its reads still copy the replica's pages it touches (the in-memory store
 updates reference counts as it reads), so each child can grow to one copy of
 the replica: ``kg serve`` sizes workers and query processes to fit
-(``kg.capacity``).
+(``kg.store.capacity``).
 """
 
 from __future__ import annotations

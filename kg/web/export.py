@@ -10,8 +10,8 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
-from kg.ontology_docs import load_ontology
-from kg.validate import load_shapes
+from kg.pipeline.validate import load_shapes
+from kg.sources.ontology import load_ontology
 from kg.web import conneg
 from kg.web.errors import error_response
 from kg.web.state import get_kg

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.queries import Param, SavedQuery, expand_curie
+from kg.sources.queries import Param, SavedQuery, expand_curie
 
 ENUM_LIMIT = 200
 TABLE_TYPES = {

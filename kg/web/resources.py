@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.namespaces import EKG, IRIs
+from kg.model.namespaces import EKG, IRIs
 from kg.store.base import Store, python_value
 from kg.web.results import Collected, collect
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from kg.queries import ParameterError, SavedQuery, bind, expand_curie, paginate, with_values
+from kg.sources.queries import ParameterError, SavedQuery, bind, expand_curie, paginate, with_values
 from kg.web import conneg
 from kg.web.errors import error_response
 from kg.web.executor import QueryFailed, QueryJob

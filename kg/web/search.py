@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.namespaces import IRIs
+from kg.model.namespaces import IRIs
 
 LIMIT = 50
 Select = Callable[[str], list[dict[str, Any]]]

@@ -14,7 +14,7 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.sparql_scan import allowed, max_depth, scan
+from kg.model.sparql_scan import allowed, max_depth, scan
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.web import conneg
 from kg.web.auth import Unauthorised, require_token

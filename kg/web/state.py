@@ -14,10 +14,10 @@ from flask import current_app
 from rdflib import Graph
 
 from kg.config import Settings
-from kg.queries import SavedQuery
+from kg.pipeline.validate import Validator, load_shapes
+from kg.sources.queries import SavedQuery
 from kg.store import EmbeddedStore, Store
 from kg.store.base import QueryTimeout, StoreError, StoreUnavailable
-from kg.validate import Validator, load_shapes
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
 from kg.web.results import Collected

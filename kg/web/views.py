@@ -320,7 +320,7 @@ def search_view(res: Resources, text: str,
                 index: Callable[[], SearchIndex | None] | None = None) -> dict[str, Any]:
     """Names and anchored sentences containing ``text``: from ``index()`` (the kept search
     index of the embedded store) when it gives one, else by SPARQL."""
-    from kg.queries import MAX_STRING
+    from kg.sources.queries import MAX_STRING
 
     needle = text.strip()[:MAX_STRING]
     if not needle:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
-from kg.namespaces import VOCAB
+from kg.model.namespaces import VOCAB
 
 #: Words before a numeral and the qualifier concept they state.
 QUALIFIER_WORDS: dict[str, str] = {

@@ -14,14 +14,14 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 
-from kg.annotations import BuiltStatement, annotation_files, build_statement
 from kg.config import Settings
 from kg.files import write_atomically
-from kg.namespaces import EKG, SEM, IRIs
-from kg.ontology_docs import load_ontology
-from kg.reference import ReferenceIndex, Vocabulary, load_reference
-from kg.triples import Triple
-from kg.yamlsource import SourceError
+from kg.model.namespaces import EKG, SEM, IRIs
+from kg.model.triples import Triple
+from kg.sources.annotations import BuiltStatement, annotation_files, build_statement
+from kg.sources.ontology import load_ontology
+from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.sources.yamlsource import SourceError
 
 FORMATS = {".nq": "nquads", ".trig": "trig"}
 

@@ -17,10 +17,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from kg.ingest.mentions import EntityMatcher, Mention
-from kg.ingest.numbers import MONTHS
-from kg.ingest.segment import furniture, paragraphs
-from kg.namespaces import EKG
+from kg.extract.mentions import EntityMatcher, Mention
+from kg.extract.numbers import MONTHS
+from kg.extract.segment import furniture, paragraphs
+from kg.model.namespaces import EKG
 
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Madam|Mme|Prince|Sheikh|Archbishop)\.?"
 _SPEAKER_LINE = re.compile(

@@ -27,9 +27,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.namespaces import IRIs
-from kg.sparql_scan import scan, top_level_keywords, variable_uses, variables, where_body_start
-from kg.yamlsource import LDict, LList, SourceError, load_yaml
+from kg.model.namespaces import IRIs
+from kg.model.sparql_scan import (
+    scan,
+    top_level_keywords,
+    variable_uses,
+    variables,
+    where_body_start,
+)
+from kg.sources.yamlsource import LDict, LList, SourceError, load_yaml
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "string", "integer", "decimal", "date", "year", "language", "boolean")

@@ -16,8 +16,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kg.ingest.extract import Draft
-    from kg.ingest.times import TimeExpression
+    from kg.extract.extract import Draft
+    from kg.extract.times import TimeExpression
 
 #: Words that suggest an event type, most specific first.
 EVENT_HINTS: list[tuple[str, str]] = [

@@ -8,7 +8,7 @@ their homes"). The measure is looked for first in the counted noun itself,
 then after the noun up to the next figure, then before the quantity back to
 the previous figure, and only among measures that fit the population (a
 settlement is not "wounded"). "including N …" makes a figure part of the one
-before it in the sentence. Bounds come from :func:`kg.bounds.interpret`.
+before it in the sentence. Bounds come from :func:`kg.model.bounds.interpret`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from kg import bounds
-from kg.ingest.lexicon import IMPLIED_MEASURES, PERSON_MEASURES, Lexicon
-from kg.ingest.mentions import Mention
-from kg.ingest.numbers import numerals
+from kg.extract.lexicon import IMPLIED_MEASURES, PERSON_MEASURES, Lexicon
+from kg.extract.mentions import Mention
+from kg.extract.numbers import numerals
+from kg.model import bounds
 
 # Between a whole and its part: "101 civilians, including 12 children", "613 residents of
 # Khojaly, among them 106 women", "six citizens — two civilians and four police officers",

@@ -10,7 +10,7 @@ statement's own subjects, so checking one statement costs the same however large
 the reference data is. pyshacl's ``ont_graph`` is not used: it brings in class
 definitions only, not the ``skos:inScheme`` of concepts that the shapes check.
 
-Two engines check the same data: kg's compiled engine (:mod:`kg.shacl_engine`, the
+Two engines check the same data: kg's compiled engine (:mod:`kg.pipeline.shacl_engine`, the
 default: a few milliseconds a statement) and pyshacl (the reference, used when the shapes
 need a feature the compiled engine lacks, or when asked for). Both report the same results
 on every shape fixture and statement (tested).
@@ -26,9 +26,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from kg.namespaces import IRIs
-from kg.reference import parse_turtle_files
-from kg.shacl_engine import CompiledShapes, Data, Result, Triple, TripleIndex, Unsupported
+from kg.model.namespaces import IRIs
+from kg.pipeline.shacl_engine import CompiledShapes, Data, Result, Triple, TripleIndex, Unsupported
+from kg.sources.reference import parse_turtle_files
 
 ENGINES = ("auto", "compiled", "pyshacl")
 
@@ -131,7 +131,7 @@ class Validator:
     """Validates graphs against the shapes, with the ontology mixed in.
 
     ``engine``: "auto" (the compiled engine unless the shapes need pyshacl), "compiled"
-    (raise :class:`~kg.shacl_engine.Unsupported` if it cannot) or "pyshacl"."""
+    (raise :class:`~kg.pipeline.shacl_engine.Unsupported` if it cannot) or "pyshacl"."""
 
     def __init__(self, shapes: Graph, ontology: Graph, iris: IRIs, engine: str = "auto") -> None:
         if engine not in ENGINES:

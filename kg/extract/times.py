@@ -5,8 +5,8 @@ years and decades ("at the end of September 2020", "the early 1990s", "mid-2019"
 year ranges ("1992-1994") and durations ("almost thirty years", "within a very
 few hours", "for 30 years", "44-day", "more than a month"; decades are counted in
 years: "three decades" is 30 years). Earliest and latest dates come from
-:func:`kg.timex.interpret_edtf`; the bounds of a duration's count from
-:func:`kg.bounds.interpret`. A day or month without a year ("on 14 June") takes
+:func:`kg.model.timex.interpret_edtf`; the bounds of a duration's count from
+:func:`kg.model.bounds.interpret`. A day or month without a year ("on 14 June") takes
 the year of the statement when it is known, and is left out otherwise; so do
 "yesterday" (the day before the statement's), "last year" and "this year".
 """
@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kg import bounds, timex
-from kg.ingest.numbers import MONTHS, SCALES, TENS, UNITS, numerals
+from kg.extract.numbers import MONTHS, SCALES, TENS, UNITS, numerals
+from kg.model import bounds, timex
 
 _MONTH = "|".join(MONTHS)
 _MONTH_NO = {name: n for n, name in enumerate(MONTHS, start=1)}

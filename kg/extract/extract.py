@@ -15,14 +15,14 @@ from typing import Any
 
 from rdflib import Graph
 
-from kg.ingest.draft import draft_yaml
-from kg.ingest.figures import Figure, figures
-from kg.ingest.lexicon import Lexicon, lexicon
-from kg.ingest.mentions import Attribution, EntityMatcher, Mention, attributions
-from kg.ingest.metadata import Metadata, metadata
-from kg.ingest.segment import Sentence, furniture, sentences
-from kg.ingest.times import TimeExpression, time_expressions
-from kg.reference import ReferenceIndex
+from kg.extract.draft import draft_yaml
+from kg.extract.figures import Figure, figures
+from kg.extract.lexicon import Lexicon, lexicon
+from kg.extract.mentions import Attribution, EntityMatcher, Mention, attributions
+from kg.extract.metadata import Metadata, metadata
+from kg.extract.segment import Sentence, furniture, sentences
+from kg.extract.times import TimeExpression, time_expressions
+from kg.sources.reference import ReferenceIndex
 
 __all__ = ["Draft", "Extractor", "InputError", "draft_yaml", "extract", "load_text", "to_json"]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS, XSD
 
-from kg.namespaces import EKG, SCHEMES, VOCAB, WD, IRIs, scheme_iri
-from kg.yamlsource import SourceError
+from kg.model.namespaces import EKG, SCHEMES, VOCAB, WD, IRIs, scheme_iri
+from kg.sources.yamlsource import SourceError
 
 MEMBER_STATES_FILE = "member-states.ttl"
 

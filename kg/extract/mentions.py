@@ -3,7 +3,7 @@
 Surface forms are the reference data's own names (``rdfs:label``,
 ``skos:altLabel``, ``foaf:name``, ``ekg:acronym``, and a label without its
 trailing parenthesis, "Khojaly killings (February 1992)" → "Khojaly killings"),
-plus demonyms and other common names of states from :mod:`kg.ingest.lexicon`
+plus demonyms and other common names of states from :mod:`kg.extract.lexicon`
 ("Armenian forces" mentions Armenia). Matching is case-sensitive (a name is a
 proper noun) except for the first letter of a lower-case form ("front line");
 where two forms overlap the longest wins.
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
-from kg.ingest.lexicon import DEMONYMS, STATE_NAMES
-from kg.namespaces import EKG
+from kg.extract.lexicon import DEMONYMS, STATE_NAMES
+from kg.model.namespaces import EKG
 
 KINDS: dict[URIRef, str] = {
     EKG.MemberState: "state",

@@ -1,8 +1,7 @@
-"""Load the ontology and its SKOS concept schemes, and render them as Markdown documentation."""
+"""Render the ontology and its SKOS concept schemes as Markdown documentation."""
 
 from __future__ import annotations
 
-import pathlib
 import re
 from collections.abc import Iterable
 
@@ -12,7 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kg.namespaces import EKG, IRIs
+from kg.model.namespaces import EKG, IRIs
 
 #: Property types that are documented, with the name of each kind.
 PROPERTY_KINDS: dict[URIRef, str] = {
@@ -34,24 +33,6 @@ CONCEPT_LINKS: tuple[tuple[URIRef, str], ...] = (
 
 _CURIE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _MD_SPECIAL = re.compile(r"([\\`*_<>\[\]|])")
-
-
-def load_ontology(ontology_dir: pathlib.Path) -> rdflib.Graph:
-    """Parse ``ontology_dir/*.ttl`` and ``ontology_dir/vocab/*.ttl`` (sorted) into one graph.
-
-    :raises FileNotFoundError: if neither directory holds a ``.ttl`` file.
-    """
-    files = sorted(ontology_dir.glob("*.ttl")) + sorted((ontology_dir / "vocab").glob("*.ttl"))
-    if not files:
-        raise FileNotFoundError(
-            f"no ontology files: neither {ontology_dir} nor {ontology_dir / 'vocab'} "
-            "contains a .ttl file"
-        )
-    graph = rdflib.Graph()
-    for path in files:
-        graph.parse(path, format="turtle")
-    IRIs().bind(graph.namespace_manager)
-    return graph
 
 
 def render_markdown(ontology: rdflib.Graph) -> str:
@@ -212,7 +193,7 @@ class _Renderer:
             f"{len(self.classes)} classes, {len(self.properties)} properties, "
             f"{len(self.schemes)} concept schemes with {n_concepts} concepts. "
             "This page is generated from the Turtle files under `ontology/` "
-            "by `kg.ontology_docs.render_markdown`; edit those files, not this page.",
+            "by `kg.docs.render_markdown`; edit those files, not this page.",
             "",
             "## Contents",
             "",

@@ -18,11 +18,11 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, TIME, XSD
 
-from kg import bounds, timex
-from kg.namespaces import EKG, OA, SCHEMA, SEM, VOCAB, IRIs
-from kg.reference import ReferenceIndex, Vocabulary
-from kg.triples import Triples
-from kg.yamlsource import LDict, LList, SourceError, load_yaml
+from kg.model import bounds, timex
+from kg.model.namespaces import EKG, OA, SCHEMA, SEM, VOCAB, IRIs
+from kg.model.triples import Triples
+from kg.sources.reference import ReferenceIndex, Vocabulary
+from kg.sources.yamlsource import LDict, LList, SourceError, load_yaml
 
 FORMAT = "kg-annotations/1"
 

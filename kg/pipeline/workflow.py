@@ -30,16 +30,16 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.annotations import build_statement
-from kg.build import BuildError, add_event_closure, build
 from kg.config import Settings
-from kg.ingest.extract import Extractor, InputError, draft_yaml, load_text
-from kg.namespaces import IRIs
-from kg.ontology_docs import load_ontology
-from kg.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.extract.extract import Extractor, InputError, draft_yaml, load_text
+from kg.model.namespaces import IRIs
+from kg.pipeline.build import BuildError, add_event_closure, build
+from kg.pipeline.validate import Validator, load_shapes
+from kg.sources.annotations import build_statement
+from kg.sources.ontology import load_ontology
+from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
+from kg.sources.yamlsource import SourceError
 from kg.store.base import Store, StoreError
-from kg.validate import Validator, load_shapes
-from kg.yamlsource import SourceError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
 _FIXME = re.compile(r"#\s*FIXME", re.IGNORECASE)

@@ -1,0 +1,1 @@
+"""Shared model of the code: namespaces and IRIs, claim kinds, bounds, time, SPARQL text."""

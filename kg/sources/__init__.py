@@ -1,0 +1,1 @@
+"""Content read from the repository: annotations, reference data, ontology, saved queries."""
