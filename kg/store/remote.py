@@ -302,7 +302,7 @@ class RemoteStore(Store):
 
     def query(self, sparql: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
-              timeout: float | None = None) -> QueryResult:
+              timeout: float | None = None, union_default: bool = True) -> QueryResult:
         shape = query_shape(sparql)
         protocol_dataset = bool(default_graphs or named_graphs)
         if protocol_dataset and shape.has_dataset:

@@ -20,6 +20,23 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 DRAIN_SECONDS = 5.0
 
 
+class HTTPProblem(Exception):
+    """A request that cannot be answered as asked: the status, a message that says what and
+    where, and any headers (``Retry-After``, ``Allow``, ``WWW-Authenticate``). Raised
+    anywhere in a request; answered by :func:`error_response` in the form the client asked
+    for."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _problem(exc: HTTPProblem) -> Response:
+    return error_response(exc.status, exc.message, exc.headers)
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the form the client asked for: HTML, JSON or plain text."""
     accept = request.headers.get("Accept")
@@ -102,6 +119,7 @@ def _cors_origin(app: Flask) -> str | None:
 def install(app: Flask) -> None:
     """Register error handlers, CORS, security headers and the structured request log."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPProblem, _problem)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(QueryTimeout, _unavailable)
     app.register_error_handler(Exception, _unexpected)
