@@ -57,13 +57,13 @@ def test_the_registry_and_the_ontology_agree():
     ontology = load_ontology(ROOT / "ontology")
     assert check(ontology) == []
     assert {k.cls for k in REGISTRY} == ontology_kinds(ontology)
-    assert len(REGISTRY) == 10
+    assert {"figure", "event", "reported-speech", "thematic"} <= set(REGISTRY.keys())
 
 
 def test_kg_check_passes_on_the_shipped_content():
     proc = kg(ROOT, "check")
     assert proc.returncode == 0, proc.stderr
-    assert "10 claim kinds agree with the ontology" in proc.stdout
+    assert f"{len(REGISTRY)} claim kinds agree with the ontology" in proc.stdout
 
 
 def test_a_class_the_registry_lacks_fails_kg_check_naming_it(home):

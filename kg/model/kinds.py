@@ -68,7 +68,7 @@ class ClaimKind:
     @property
     def local(self) -> str:
         """The class's local name (``FigureClaim``)."""
-        return str(self.cls).rsplit("/", 1)[-1]
+        return re.split(r"[/#]", str(self.cls))[-1]
 
     @property
     def phrase(self) -> str:
