@@ -187,3 +187,19 @@ def test_claim_page_says_an_event_claim(client):
     event = client.get("/id/claim/unga-1993-general-debate-ARM.blockade-event", headers=HTML)
     assert event.status_code == 200
     assert "An event claim, according to" in event.get_data(as_text=True)
+
+
+def test_kg_check_on_a_broken_ontology_exits_2(home):
+    ttl = home / "ontology" / "ekg.ttl"
+    ttl.write_text(ttl.read_text(encoding="utf-8") + "\nekg:Broken a \n", encoding="utf-8")
+    proc = kg(home, "check")
+    assert proc.returncode == 2
+    assert "cannot read the ontology" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_kg_check_names_a_broken_saved_query(home):
+    query = sorted((home / "queries").glob("*.rq"))[0]
+    query.write_text(query.read_text(encoding="utf-8") + "\nSELECT WHERE {\n", encoding="utf-8")
+    proc = kg(home, "check")
+    assert proc.returncode == 2
+    assert query.name in proc.stderr and "Traceback" not in proc.stderr
