@@ -42,6 +42,11 @@ class Field:
     scheme: str | None = None  # the concept scheme's prefix (value "concept")
     what: str | None = None  # the words error messages use (default: the key)
 
+    def __post_init__(self) -> None:
+        if (self.value == "concept") != (self.scheme is not None):
+            raise ValueError(f"field {self.key!r}: a concept field names its scheme, and only "
+                             "a concept field does")
+
     @property
     def words(self) -> str:
         return self.what or self.key

@@ -403,8 +403,7 @@ class StatementBuilder:
     def _field_value(self, f: Field, value: str, line: int) -> URIRef | Literal:
         if f.value == "actor":
             return self._actor(value, line, f.words)
-        if f.value == "concept":
-            assert f.scheme is not None, f"field {f.key!r} names no concept scheme"
+        if f.value == "concept" and f.scheme is not None:
             return self._concept(f.scheme, value, line, f.words)
         if f.value == "document":
             return self._ref("doc", value, line, f.words)
