@@ -53,6 +53,7 @@ from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD  # noqa: E402
 
 from kg.model import bounds, timex  # noqa: E402
+from kg.model.kinds import REGISTRY  # noqa: E402
 from kg.model.namespaces import EKG, SEM, VOCAB, IRIs  # noqa: E402
 from kg.pipeline.build import BuildResult, add_event_closure, nquads_lines  # noqa: E402
 from kg.sources.ontology import load_ontology  # noqa: E402
@@ -915,12 +916,7 @@ class StatementEmitter:
         counters: dict[str, int] = {}
         figure_ids: dict[str, str] = {}
         parts: list[tuple[str, str]] = []
-        classes = {"figure": EKG.FigureClaim, "event": EKG.EventClaim,
-                   "attribution": EKG.AttributionClaim,
-                   "characterisation": EKG.CharacterisationClaim,
-                   "accusation": EKG.AccusationClaim, "reported-speech": EKG.ReportedSpeechClaim,
-                   "appeal": EKG.AppealClaim, "self-report": EKG.SelfReportClaim,
-                   "thematic": EKG.ThematicClaim, "procedural": EKG.ProceduralClaim}
+        classes = {k.key: k.cls for k in REGISTRY}
         for c in a["claims"]:
             kind = c["kind"]
             key = c["sentence"]

@@ -260,6 +260,35 @@ def check_queries_command(state: _State) -> None:
     click.echo(f"{len(catalogue)} saved queries")
 
 
+@main.command("check")
+@click.pass_obj
+def check_command(state: _State) -> None:
+    """Check the claim-kind registry against the ontology and parse every saved query;
+    exit 2 naming the kind or file that is wrong."""
+    import kg.sources.annotations  # noqa: F401  (registers the kinds' builder functions)
+    from kg.model.kinds import REGISTRY, check
+    from kg.sources.ontology import load_ontology
+    from kg.sources.queries import load_catalogue
+
+    settings = state.settings
+    try:
+        ontology = load_ontology(settings.ontology_dir)
+    except (FileNotFoundError, SyntaxError, ValueError) as exc:
+        _fail(f"cannot read the ontology: {exc}", EXIT_INPUT)
+    problems = check(ontology, REGISTRY)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        click.echo(f"check failed: {len(problems)} claim-kind problem(s)", err=True)
+        sys.exit(EXIT_INPUT)
+    try:
+        catalogue = load_catalogue(settings.queries_dir)
+    except SourceError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    click.echo(f"ok: {len(REGISTRY)} claim kinds agree with the ontology; "
+               f"{len(catalogue)} saved queries parse")
+
+
 @main.command("docs")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Markdown file to write (default: docs/ontology.md under the content root).")

@@ -12,6 +12,7 @@ from conftest import FIRST
 
 from kg.cli import main
 from kg.config import load_settings
+from kg.model.kinds import REGISTRY
 from kg.pipeline.build import BuildError, build
 
 
@@ -138,3 +139,38 @@ def test_each_bad_file_is_reported_and_nothing_is_written(home):
     assert "second.yaml:" in result.stderr and "missing required key 'date'" in result.stderr
     assert "2 file(s) with errors" in result.stderr
     assert not out.exists()
+
+
+_REQUIRED = [(kind.key, f.key) for kind in REGISTRY for f in kind.fields if f.required]
+_CONCEPTS = [(kind.key, f.key, f.words) for kind in REGISTRY for f in kind.fields
+             if f.value == "concept"]
+
+
+@pytest.mark.parametrize("kind, key", _REQUIRED, ids=[f"{k}.{f}" for k, f in _REQUIRED])
+def test_each_required_field_of_each_kind_is_required(home, kind, key):
+    """The registry's field table (kg/model/kinds.py) is what the reader enforces."""
+    def change(d):
+        next(c for c in d["claims"] if c["kind"] == kind).pop(key)
+    path = _mutate(home, change)
+    message = _error(home)
+    assert f"missing required key {key!r}" in message
+    assert _line(message, path).lstrip().startswith("- ")  # the line that opens the claim
+
+
+@pytest.mark.parametrize("kind, key, words", _CONCEPTS, ids=[f"{k}.{f}" for k, f, _ in _CONCEPTS])
+def test_each_concept_field_names_its_scheme(home, kind, key, words):
+    def change(d):
+        next(c for c in d["claims"] if c["kind"] == kind)[key] = "no-such-concept"
+    path = _mutate(home, change)
+    message = _error(home)
+    assert f"unknown {words} 'no-such-concept'" in message and "known: " in message
+    assert "no-such-concept" in _line(message, path)
+
+
+def test_a_field_of_another_kind_is_refused(home):
+    def change(d):
+        next(c for c in d["claims"] if c["kind"] == "thematic")["accused"] = "ARM"
+    path = _mutate(home, change)
+    message = _error(home)
+    assert "unknown key 'accused' in thematic claim" in message
+    assert "accused" in _line(message, path)

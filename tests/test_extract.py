@@ -237,6 +237,59 @@ def test_no_figure_without_an_outcome(extractor):
     assert draft.figures == []
 
 
+@pytest.mark.parametrize("sentence, qualifier", [
+    ("A handful of civilians were killed in the village.", "a-few"),
+    ("A large number of civilians were killed.", "numerous"),
+    ("A great number of houses were destroyed.", "numerous"),
+])
+def test_magnitude_phrases_ending_in_of_are_figures(extractor, sentence, qualifier):
+    """These stopped extraction with a KeyError: the pattern matched "a handful of" and the
+    lookup, dropping the "of", found no "a handful"."""
+    figures = extractor.extract(sentence).figures
+    assert [f.qualifier for f in figures] == [qualifier]
+
+
+def test_few_is_not_a_few(extractor):
+    assert extractor.extract("Few civilians survived the attack.").figures == []
+
+
+# -- cue words from the vocabularies ---------------------------------------------------------
+
+def _ontology_with(extra: str):
+    graph = load_ontology(ROOT / "ontology")
+    graph.parse(data="@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n" + extra,
+                format="turtle")
+    return graph
+
+
+def test_cue_words_come_from_the_vocabularies():
+    """A word a curator adds to a concept is found with no code changed."""
+    settings = load_settings({"HOME": ROOT}, environ={})
+    reference = load_reference(settings.reference_dir, settings.iris)
+    sentence = "Some 300 herders were forcibly relocated."
+    assert Extractor(reference, load_ontology(ROOT / "ontology")).extract(sentence).figures == []
+    ontology = _ontology_with(
+        '<https://w3id.org/ekg/vocab/measure/displaced> skos:hiddenLabel "forcibly relocated"@en .'
+        '<https://w3id.org/ekg/vocab/population/people> skos:hiddenLabel "herders"@en .')
+    figures = Extractor(reference, ontology).extract(sentence).figures
+    assert [(f.qualifier, f.measure, f.population) for f in figures] == [
+        ("some", "displaced", "people")]
+
+
+def test_a_cue_word_naming_two_concepts_is_refused():
+    from kg.extract.lexicon import cue_forms, lexicon
+
+    shipped = load_ontology(ROOT / "ontology")
+    for prefix in ("apx", "meas", "pop"):
+        assert cue_forms(shipped, prefix)
+    assert lexicon(shipped).magnitudes["a handful"] == "a-few"
+    ontology = _ontology_with(
+        '<https://w3id.org/ekg/vocab/measure/wounded> skos:hiddenLabel "killings"@en .')
+    with pytest.raises(ValueError, match="'killings' is a label of both meas:killed and "
+                                         "meas:wounded"):
+        lexicon(ontology)
+
+
 # -- time expressions -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "edtf", "refinement", "earliest", "latest"), [

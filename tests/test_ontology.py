@@ -11,6 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg.docs import render_markdown
+from kg.model.kinds import REGISTRY
 from kg.model.namespaces import EKG, SCHEMES, VOCAB_BASE, scheme_iri
 from kg.sources.ontology import load_ontology
 
@@ -186,7 +187,10 @@ def test_referenced_ekg_terms_are_declared(graph: rdflib.Graph) -> None:
 
 
 def test_claim_subclasses(graph: rdflib.Graph) -> None:
-    kinds = {
+    """The subclasses of ekg:Claim are the kinds of the registry (kg/model/kinds.py), which
+    holds at least the ten kinds the annotation format started with."""
+    kinds = {k.local for k in REGISTRY}
+    assert kinds >= {
         "EventClaim", "FigureClaim", "AttributionClaim", "CharacterisationClaim",
         "AccusationClaim", "ReportedSpeechClaim", "AppealClaim", "SelfReportClaim",
         "ThematicClaim", "ProceduralClaim",
@@ -290,3 +294,15 @@ def test_docs_are_current() -> None:
 
 def test_render_is_deterministic(graph: rdflib.Graph) -> None:
     assert render_markdown(graph) == render_markdown(load_ontology(ONTOLOGY_DIR))
+
+
+def test_magnitude_words_are_qualifiers_with_their_own_rule(graph: rdflib.Graph) -> None:
+    """The qualifiers extraction reads as quantities stated by a word ("dozens of")."""
+    collection = URIRef("https://w3id.org/ekg/vocab/qualifier/magnitude-words")
+    members = set(graph.objects(collection, SKOS.member))
+    qualifiers = set(concepts_of(graph, "qualifier").values())
+    assert len(members) == 9 and members <= qualifiers
+    for member in members:
+        note = str(graph.value(member, SKOS.scopeNote))
+        assert "magnitude-word" in note or "-v1" in note, member
+    assert collection not in qualifiers

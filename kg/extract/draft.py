@@ -15,6 +15,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from kg.model.kinds import REGISTRY
+
 if TYPE_CHECKING:  # pragma: no cover
     from kg.extract.extract import Draft
     from kg.extract.times import TimeExpression
@@ -117,12 +119,17 @@ def _statement(draft: Draft, statement_id: str, text_name: str, sha256: str,
     return "".join(lines)
 
 
+def _key(extraction: str) -> str:
+    """The annotation format's key of the claim kind extraction drafts as ``extraction``."""
+    return REGISTRY.by_extraction(extraction).key
+
+
 def _figure_claims(draft: Draft, sid: str) -> list[str]:
     figs = [(i, f) for i, f in enumerate(draft.figures) if f.sentence == sid]
     if not figs:
         return []
     ids = {i: f"{sid}.f{n}" for n, (i, _) in enumerate(figs, start=1)}
-    out = [f"  - kind: figure\n    sentence: {sid}\n    figures:\n"]
+    out = [f"  - kind: {_key('figure')}\n    sentence: {sid}\n    figures:\n"]
     for i, f in figs:
         out.append(f"      - id: {ids[i]}\n        text: {q(f.text)}\n"
                    f"        qualifier: {f.qualifier}\n")
@@ -179,7 +186,7 @@ def _event_claims(draft: Draft, sid: str, start: int, end: int, about: str | Non
     if not times:
         return []
     kind = _event_type(draft.text[start:end])
-    out = f"  - kind: event\n    sentence: {sid}\n"
+    out = f"  - kind: {_key('event')}\n    sentence: {sid}\n"
     if about:
         out += f"    about: {about}\n"
     out += "    event:\n" + _fixme("type", kind, "event-type concept", "      ")
@@ -203,19 +210,19 @@ def _event_claims(draft: Draft, sid: str, start: int, end: int, about: str | Non
 def _cue_claims(draft: Draft, sid: str, start: int, end: int, about: str | None) -> list[str]:
     out = []
     for a in (a for a in draft.attributions if start <= a.start < end):
-        head = f"  - kind: {{kind}}\n    sentence: {sid}\n    span: {q(a.text)}\n"
+        head = f"    sentence: {sid}\n    span: {q(a.text)}\n"
         if about:
             head += f"    about: {about}\n"
         actor = ref(a.actor)
         if a.role:
-            text = head.format(kind="attribution")
+            text = f"  - kind: {_key('attribution')}\n" + head
             text += _fixme("agent", actor, "the actor the cue points to", "    ")
             if a.actor_text:
                 text += f"    agent_named_as: {q(a.actor_text)}\n"
             text += f"    role: {a.role}\n    cue: {q(a.cue)}\n"
             out.append(text)
         if a.accusation is not None or not a.role:
-            text = head.format(kind="accusation")
+            text = f"  - kind: {_key('accusation')}\n" + head
             text += _fixme("accused", actor, "the actor accused", "    ")
             text += _fixme("type", a.accusation, "accusation-type concept", "    ")
             text += f"    conduct: {q(a.text)}\n"

@@ -69,9 +69,9 @@ def _outside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 class Extractor:
-    """Extraction against one reference graph (and optionally the vocabulary's words)."""
+    """Extraction against one reference graph and the vocabularies' cue words (``ontology``)."""
 
-    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph | None = None) -> None:
+    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph) -> None:
         self.graph = _graph(reference)
         self.matcher = EntityMatcher(self.graph)
         self.lexicon: Lexicon = lexicon(ontology)
@@ -125,7 +125,7 @@ def _shift(figure: Figure, offset: int) -> Figure:
     return replace(figure, part_of=(figure.part_of or 0) + offset)
 
 
-def extract(text: str, reference: ReferenceIndex | Graph, ontology: Graph | None = None,
+def extract(text: str, reference: ReferenceIndex | Graph, ontology: Graph,
             date: str | None = None) -> Draft:
     """Draft the annotations of ``text`` against the reference data (see :class:`Extractor`)."""
     return Extractor(reference, ontology).extract(text, date)

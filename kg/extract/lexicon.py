@@ -1,157 +1,28 @@
 """The words extraction looks for: qualifiers, magnitudes, measures, populations, demonyms.
 
-The built-in lists below hold the words speakers use in the corpus; when the
-ontology graph is given, :func:`lexicon` adds every ``skos:prefLabel`` and
-``skos:altLabel`` of the measure, population and qualifier concepts, so a word
-added to the vocabulary is found without changing code.
+The cue words come from the SKOS vocabularies, so that curators and the extractor
+share one source: every ``skos:prefLabel``, ``skos:altLabel`` (a label a speaker may
+use) and ``skos:hiddenLabel`` (a cue form not shown to users, such as an inflection)
+of the qualifier, measure and population concepts. The qualifiers in the collection
+``apx:magnitude-words`` are stated instead of a numeral ("dozens of"); the others
+before one ("about 30"). A word added to a vocabulary is found without changing code.
+What stays here is grammar and reference data: demonyms and other state names.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from kg.model.namespaces import VOCAB
 
-#: Words before a numeral and the qualifier concept they state.
-QUALIFIER_WORDS: dict[str, str] = {
-    "over": "over", "well over": "over", "just over": "over", "in excess of": "over",
-    "exceeding": "over", "exceeds": "over", "exceeded": "over", "above": "over",
-    "upwards of": "over",
-    "more than": "more-than", "greater than": "more-than",
-    "at least": "at-least", "no fewer than": "at-least", "no less than": "at-least",
-    "not less than": "at-least", "not fewer than": "at-least", "a minimum of": "at-least",
-    "about": "about", "roughly": "about", "circa": "about", "an estimated": "about",
-    "estimated": "about", "some": "some",
-    "around": "around", "in the region of": "around", "in the order of": "around",
-    "approximately": "approximately", "approx.": "approximately",
-    "almost": "almost", "just under": "almost", "not quite": "almost", "close to": "almost",
-    "nearly": "nearly", "just short of": "nearly",
-    "up to": "up-to", "as many as": "up-to", "a maximum of": "up-to", "no more than": "up-to",
-    "not more than": "up-to",
-    "less than": "less-than", "fewer than": "less-than", "under": "less-than",
-    "below": "less-than",
-    "exactly": "exact", "precisely": "exact", "a total of": "exact",
-}
-
-#: Vague magnitudes stated instead of a numeral, and their qualifier concept.
-MAGNITUDE_WORDS: dict[str, str] = {
-    "hundreds of thousands": "hundreds-of-thousands",
-    "hundred of thousands": "hundreds-of-thousands",
-    "tens of thousands": "tens-of-thousands", "ten of thousands": "tens-of-thousands",
-    "millions": "millions", "many millions": "millions",
-    "thousands and thousands": "thousands", "thousands upon thousands": "thousands",
-    "thousands": "thousands",
-    "several thousand": "thousands", "a few thousand": "thousands", "many thousands": "thousands",
-    "hundreds": "hundreds", "several hundred": "hundreds", "a few hundred": "hundreds",
-    "many hundreds": "hundreds",
-    "dozens": "dozens", "scores": "dozens", "several dozen": "dozens", "a few dozen": "dozens",
-    "numerous": "numerous", "many": "numerous", "multiple": "numerous", "countless": "numerous",
-    "a large number of": "numerous", "a great number of": "numerous",
-    "a few": "a-few", "a very few": "a-few", "a handful of": "a-few",
-    "several": "several",
-}
-
-#: Words that say what a figure counts (the outcome), and the measure concept.
-MEASURE_WORDS: dict[str, str] = {
-    "killed or seriously wounded": "killed-or-wounded", "killed or wounded": "killed-or-wounded",
-    "killed or injured": "killed-or-wounded", "killed and wounded": "killed-or-wounded",
-    "killed and injured": "killed-or-wounded", "killed or maimed": "killed-or-wounded",
-    "dead or wounded": "killed-or-wounded", "dead and wounded": "killed-or-wounded",
-    "dead and injured": "killed-or-wounded", "killed or severely wounded": "killed-or-wounded",
-    "killed and tortured": "killed-and-tortured", "tortured and killed": "killed-and-tortured",
-    "tortured to death": "killed-and-tortured",
-    "killed": "killed", "killing": "killed", "killings": "killed", "deaths": "killed",
-    "death": "killed", "dead": "killed", "died": "killed", "lives": "killed",
-    "lost their lives": "killed", "perished": "killed", "murdered": "killed",
-    "massacred": "killed", "slaughtered": "killed", "executed": "killed",
-    "fatalities": "killed", "death toll": "killed", "shot dead": "killed", "loss of": "killed",
-    "wounded": "wounded", "injured": "wounded", "injuries": "wounded", "maimed": "wounded",
-    "wounding": "wounded", "injuring": "wounded",
-    "casualties": "casualties", "victims": "casualties", "human losses": "casualties",
-    "missing": "missing", "went missing": "missing", "disappeared": "missing",
-    "unaccounted for": "missing", "missing persons": "missing", "fate of": "missing",
-    "whereabouts": "missing",
-    "expelled": "expelled", "driven out": "expelled", "deported": "expelled",
-    "ethnically cleansed": "expelled", "expulsion": "expelled", "deportation": "expelled",
-    "displaced": "displaced", "displacement": "displaced", "forced to flee": "displaced",
-    "fled": "displaced", "forced to leave their homes": "displaced",
-    "forced to leave his home": "displaced", "forced to leave": "displaced",
-    "uprooted": "displaced", "refugees": "displaced", "idps": "displaced",
-    "internally displaced": "displaced", "no homes": "displaced", "homeless": "displaced",
-    "lost their homes": "displaced", "right to return": "displaced",
-    "left their homeland": "displaced", "left their homes": "displaced",
-    "leave their homeland": "displaced", "hosts": "displaced", "hosting": "displaced",
-    "right of return": "displaced", "dignified return": "displaced", "safe return": "displaced",
-    "detained": "detained", "held captive": "detained", "captured": "detained",
-    "imprisoned": "detained", "taken prisoner": "detained", "prisoners": "detained",
-    "hostages": "detained", "taken hostage": "detained", "held hostage": "detained",
-    "captives": "detained", "detainees": "detained", "abducted": "detained",
-    "in captivity": "detained", "imprisonment": "detained",
-    "returned": "returned", "came back": "returned", "resettled": "returned",
-    "return of": "returned",
-    "destroyed or damaged": "destroyed-or-damaged", "destroyed": "destroyed-or-damaged",
-    "damaged": "destroyed-or-damaged", "razed": "destroyed-or-damaged",
-    "ruined": "destroyed-or-damaged", "demolished": "destroyed-or-damaged",
-    "burned": "destroyed-or-damaged", "burnt": "destroyed-or-damaged",
-    "wiped out": "destroyed-or-damaged", "wiped off": "destroyed-or-damaged",
-    "razed to the ground": "destroyed-or-damaged", "erased": "destroyed-or-damaged",
-    "liberated": "settlements-retaken", "recaptured": "settlements-retaken",
-    "retaken": "settlements-retaken",
-    "occupied": "territory-occupied", "under occupation": "territory-occupied",
-    "occupation of": "territory-occupied", "under armenian occupation": "territory-occupied",
-    "under azerbaijani occupation": "territory-occupied",
-    "under russian occupation": "territory-occupied",
-    "under foreign occupation": "territory-occupied",
-    "under military occupation": "territory-occupied",
-}
-
-#: Head nouns of a counted phrase: population concept and unit.
-POPULATION_WORDS: dict[str, tuple[str, str]] = {
-    **{w: ("people", "persons") for w in (
-        "people", "persons", "person", "individuals", "inhabitants", "population", "residents",
-        "souls", "human beings", "lives", "others", "aboard", "on board", "diplomats",
-        "journalists", "medics", "doctors", "volunteers", "passengers", "aid workers",
-        "humanitarian workers", "teachers", "students", "men", "brothers and sisters",
-        "migrants")},
-    **{w: ("national-group", "persons") for w in (
-        "rohingya", "kurds", "yazidis", "uyghurs", "uighurs", "palestinians", "roma",
-        "crimean tatars", "tatars")},
-    **{w: ("civilians", "persons") for w in (
-        "civilians", "civilian", "non-combatants", "civilian population", "peaceful population",
-        "peaceful residents", "peaceful civilians")},
-    **{w: ("children", "persons") for w in (
-        "children", "child", "minors", "infants", "kids", "babies", "schoolchildren")},
-    **{w: ("women", "persons") for w in ("women", "woman", "women and girls", "girls")},
-    **{w: ("citizens", "persons") for w in (
-        "citizens", "citizen", "nationals", "compatriots")},
-    **{w: ("servicemembers", "persons") for w in (
-        "soldiers", "servicemen", "servicemembers", "service members", "military personnel",
-        "troops", "combatants", "officers", "military servicemen", "peacekeepers", "conscripts",
-        "police officers", "policemen", "serviceman", "soldier")},
-    **{w: ("idps", "persons") for w in (
-        "idps", "internally displaced persons", "internally displaced people",
-        "internally displaced")},
-    "refugees": ("refugees", "persons"),
-    **{w: ("civilian-objects", "objects") for w in (
-        "houses", "homes", "buildings", "infrastructure", "cultural sites", "schools",
-        "hospitals", "mosques", "churches", "monuments", "civilian objects", "objects",
-        "facilities", "apartments", "dwellings", "kindergartens", "religious sites",
-        "historical monuments", "cemeteries", "museums", "libraries", "residential buildings",
-        "private houses", "civilian facilities", "medical facilities", "enterprises", "house",
-        "school", "hospital", "facility", "building", "bridge", "bridges", "hotel", "hotels",
-        "pipelines", "infrastructures", "civilian infrastructure", "civilian infrastructures",
-        "power plants", "roads", "factories", "medical facility", "health facilities")},
-    **{w: ("settlements", "settlements") for w in (
-        "settlements", "towns", "villages", "cities", "localities", "hamlets")},
-    **{w: ("territory", "persons") for w in (
-        "territory", "territories", "lands", "districts", "regions", "square kilometres",
-        "square kilometers", "km2", "hectares")},
-}
+#: The collection of the qualifiers stated by a word instead of a numeral.
+MAGNITUDE_WORDS = URIRef(f"{VOCAB['apx']}magnitude-words")
+#: The unit of a figure whose counted noun is of a population (default: persons).
+POPULATION_UNITS: dict[str, str] = {"civilian-objects": "objects", "settlements": "settlements"}
 
 #: Measures a head noun implies when no other word says what happened to the people counted.
 IMPLIED_MEASURES: dict[str, str] = {"refugees": "displaced", "idps": "displaced",
@@ -217,11 +88,10 @@ def alternation(phrases: list[str] | set[str] | frozenset[str]) -> str:
 class Lexicon:
     """Word lists (lower case) with their compiled patterns."""
 
-    qualifiers: dict[str, str] = field(default_factory=lambda: dict(QUALIFIER_WORDS))
-    magnitudes: dict[str, str] = field(default_factory=lambda: dict(MAGNITUDE_WORDS))
-    measures: dict[str, str] = field(default_factory=lambda: dict(MEASURE_WORDS))
-    populations: dict[str, tuple[str, str]] = field(
-        default_factory=lambda: dict(POPULATION_WORDS))
+    qualifiers: dict[str, str]
+    magnitudes: dict[str, str]
+    measures: dict[str, str]
+    populations: dict[str, tuple[str, str]]
 
     def __post_init__(self) -> None:
         demonym_plurals = [d for d in DEMONYMS if d.endswith("s") or d in ("Sudanese",)]
@@ -259,41 +129,41 @@ class Lexicon:
         return self.populations[" ".join(words.lower().split())]
 
 
-_SCHEMES = {"qualifier": "apx", "measure": "meas", "population": "pop"}
+_LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 
 
-def _labels(ontology: Graph, prefix: str) -> dict[str, str]:
+def cue_forms(ontology: Graph, prefix: str) -> dict[str, str]:
+    """Every label of the concepts of scheme ``prefix``, lower case with single spaces, and
+    the concept's local name. ValueError if one form names two concepts."""
     found: dict[str, str] = {}
     namespace = str(VOCAB[prefix])
-    for prop in (SKOS.prefLabel, SKOS.altLabel):
-        for concept, label in ontology.subject_objects(prop):
-            if isinstance(concept, URIRef) and str(concept).startswith(namespace):
-                words = " ".join(str(label).lower().split())
-                if words and words not in found:
-                    found[words] = str(concept)[len(namespace):]
+    for prop in _LABELS:
+        for concept, label in sorted(ontology.subject_objects(prop)):
+            if not (isinstance(concept, URIRef) and str(concept).startswith(namespace)):
+                continue
+            if (concept, SKOS.inScheme, None) not in ontology:
+                continue  # a collection, not a concept
+            words = " ".join(str(label).lower().split())
+            local = str(concept)[len(namespace):]
+            if words and found.setdefault(words, local) != local:
+                raise ValueError(f"the cue form {words!r} is a label of both {prefix}:"
+                                 f"{found[words]} and {prefix}:{local}")
     return found
 
 
-def lexicon(ontology: Graph | None = None) -> Lexicon:
-    """The built-in word lists, with the vocabulary's labels added when ``ontology`` is given."""
-    if ontology is None:
-        return _default()
-    qualifiers = dict(QUALIFIER_WORDS)
-    for words, concept in _labels(ontology, "apx").items():
-        if concept in MAGNITUDE_WORDS.values() or concept in ("numerous", "a-few", "several"):
-            continue  # magnitudes are listed with their "of" forms above
-        qualifiers.setdefault(words, concept)
-    measures = dict(MEASURE_WORDS)
-    for words, concept in _labels(ontology, "meas").items():
-        measures.setdefault(words, concept)
-    populations = dict(POPULATION_WORDS)
-    units = {"civilian-objects": "objects", "settlements": "settlements"}
-    for words, concept in _labels(ontology, "pop").items():
-        if concept != "national-group":  # "community", "ethnic group": not counted nouns
-            populations.setdefault(words, (concept, units.get(concept, "persons")))
-    return Lexicon(qualifiers, dict(MAGNITUDE_WORDS), measures, populations)
-
-
-@lru_cache(maxsize=1)
-def _default() -> Lexicon:
-    return Lexicon()
+def lexicon(ontology: Graph) -> Lexicon:
+    """The cue words of the vocabularies in ``ontology`` (see the module's docstring)."""
+    namespace = str(VOCAB["apx"])
+    magnitude_concepts = {str(m)[len(namespace):]
+                          for m in ontology.objects(MAGNITUDE_WORDS, SKOS.member)}
+    qualifiers: dict[str, str] = {}
+    magnitudes: dict[str, str] = {}
+    for words, concept in cue_forms(ontology, "apx").items():
+        if concept in magnitude_concepts:
+            # "dozens of" and "dozens" are one form: the pattern takes an "of" after any
+            magnitudes[words.removesuffix(" of")] = concept
+        else:
+            qualifiers[words] = concept
+    populations = {words: (concept, POPULATION_UNITS.get(concept, "persons"))
+                   for words, concept in cue_forms(ontology, "pop").items()}
+    return Lexicon(qualifiers, magnitudes, cue_forms(ontology, "meas"), populations)

@@ -18,6 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
 from kg.extract.lexicon import DEMONYMS, STATE_NAMES
+from kg.model.kinds import REGISTRY
 from kg.model.namespaces import EKG
 
 KINDS: dict[URIRef, str] = {
@@ -225,7 +226,7 @@ def _hint(sentence: str) -> str | None:
 def _proposal(text: str, start: int, end: int, cue: str, actor: Mention | None,
               role: str | None, accusation: str | None,
               named: str | None = None) -> Attribution:
-    kind = "attribution" if role else "accusation"
+    kind = REGISTRY.by_extraction("attribution" if role else "accusation").extraction
     return Attribution(start, end, text[start:end], " ".join(cue.split()),
                        actor.iri if actor else None, named or (actor.text if actor else None),
                        role, accusation, kind)

@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from kg.model import bounds, timex
+from kg.model.kinds import REGISTRY, ClaimKind, Field, Registry, builds
 from kg.model.namespaces import EKG, OA, SCHEMA, SEM, VOCAB, IRIs
 from kg.model.triples import Triples
 from kg.sources.reference import ReferenceIndex, Vocabulary
@@ -26,34 +27,9 @@ from kg.sources.yamlsource import LDict, LList, SourceError, load_yaml
 
 FORMAT = "kg-annotations/1"
 
-CLAIM_CLASSES: dict[str, URIRef] = {
-    "figure": EKG.FigureClaim,
-    "event": EKG.EventClaim,
-    "attribution": EKG.AttributionClaim,
-    "characterisation": EKG.CharacterisationClaim,
-    "accusation": EKG.AccusationClaim,
-    "reported-speech": EKG.ReportedSpeechClaim,
-    "appeal": EKG.AppealClaim,
-    "self-report": EKG.SelfReportClaim,
-    "thematic": EKG.ThematicClaim,
-    "procedural": EKG.ProceduralClaim,
-}
-
 _COMMON_CLAIM_KEYS = {
     "kind", "id", "sentence", "span", "about", "explicitness", "certainty", "polarity",
     "as_of", "note",
-}
-_KIND_KEYS: dict[str, set[str]] = {
-    "figure": {"figures"},
-    "event": {"event"},
-    "attribution": {"agent", "agent_named_as", "role", "cue"},
-    "characterisation": {"category", "cue", "characterised_as"},
-    "accusation": {"accused", "type", "conduct"},
-    "reported-speech": {"source", "verb", "mode", "cites", "resolution", "content"},
-    "appeal": {"agent"},
-    "self-report": {"agent"},
-    "thematic": set(),
-    "procedural": {"agent"},
 }
 _STATEMENT_KEYS = {
     "id", "text", "sha256", "source", "url", "speaker", "post", "delegation", "date",
@@ -163,8 +139,10 @@ def _typed_date(text: str) -> Literal:
 class StatementBuilder:
     """Turns one annotation file into the statement's named graph."""
 
-    def __init__(self, path: Path, iris: IRIs, vocab: Vocabulary, refs: ReferenceIndex) -> None:
+    def __init__(self, path: Path, iris: IRIs, vocab: Vocabulary, refs: ReferenceIndex,
+                 kinds: Registry = REGISTRY) -> None:
         self.path = path
+        self.registry = kinds
         self.iris = iris
         self.vocab = vocab
         self.refs = refs
@@ -355,13 +333,15 @@ class StatementBuilder:
     def _claim(self, c: LDict, counters: dict[str, int]) -> None:
         r, g = self.r, self.g
         kind = r.get(c, "kind", str, "claim", required=True)
-        if kind not in CLAIM_CLASSES:
+        spec = self.registry.get(kind)
+        if spec is None:
             raise r.error(c.line_of("kind"), f"unknown claim kind {kind!r} (known: "
-                                             f"{', '.join(sorted(CLAIM_CLASSES))})")
-        r.check_keys(c, _COMMON_CLAIM_KEYS | _KIND_KEYS[kind], f"{kind} claim")
+                                             f"{', '.join(sorted(self.registry.keys()))})")
+        r.check_keys(c, _COMMON_CLAIM_KEYS | spec.keys, f"{kind} claim")
         sids = r.strings(c, "sentence", f"{kind} claim", required=True)
         if not sids:
-            raise r.error(c.line_of("sentence"), f"a {kind} claim needs at least one sentence")
+            raise r.error(c.line_of("sentence"), f"{spec.phrase} claim needs at least one "
+                                                 "sentence")
         for sid in sids:
             if sid not in self.segments:
                 raise r.error(c.line_of("sentence"), f"sentence {sid!r} is not listed under "
@@ -378,7 +358,7 @@ class StatementBuilder:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         what = f"claim {cid}"
         claim = self.iris.mint("clm", f"{self.statement_id}.{cid}")
-        g.add((claim, RDF.type, CLAIM_CLASSES[kind]))
+        g.add((claim, RDF.type, spec.cls))
         g.add((claim, RDF.type, EKG.Claim))  # materialised: queries need no inference
         g.add((claim, RDFS.label, Literal(f"{kind.replace('-', ' ')} claim {cid} "
                                           f"({self.statement_id})", lang="en")))
@@ -406,8 +386,30 @@ class StatementBuilder:
                 raise r.error(c.line_of("as_of"), f"{what}: as_of must be YYYY-MM-DD") from exc
         if (note := r.get(c, "note", str, what)) is not None:
             g.add((claim, SKOS.scopeNote, Literal(note, lang="en")))
-        getattr(self, "_kind_" + kind.replace("-", "_"))(claim, c, first, what)
+        self._fields(spec, claim, c, what)
+        if spec.builder:
+            builder = self.registry.builder(kind)
+            if builder is None:
+                raise LookupError(f"no builder function is registered for claim kind {kind!r}")
+            builder(self, claim, c, first, what)
 
+    def _fields(self, spec: ClaimKind, claim: URIRef, c: LDict, what: str) -> None:
+        """The kind's declared fields (``kg.model.kinds``), each as one property of the claim."""
+        for f in spec.fields:
+            value = self.r.get(c, f.key, str, what, required=f.required)
+            if value is not None:
+                self.g.add((claim, f.prop, self._field_value(f, value, c.line_of(f.key))))
+
+    def _field_value(self, f: Field, value: str, line: int) -> URIRef | Literal:
+        if f.value == "actor":
+            return self._actor(value, line, f.words)
+        if f.value == "concept" and f.scheme is not None:
+            return self._concept(f.scheme, value, line, f.words)
+        if f.value == "document":
+            return self._ref("doc", value, line, f.words)
+        return Literal(value)
+
+    @builds("figure")
     def _kind_figure(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
         figures = self.r.get(c, "figures", LList, what, required=True)
         if not figures:
@@ -473,6 +475,7 @@ class StatementBuilder:
             self.pending_parts.append((fig, target, f.line_of("part_of")))
         self.figure_count += 1
 
+    @builds("event")
     def _kind_event(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
         r, g = self.r, self.g
         e = r.get(c, "event", LDict, what, required=True)
@@ -581,68 +584,16 @@ class StatementBuilder:
                                                       "qualifier")))
         return node
 
-    def _kind_attribution(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
-        r, g = self.r, self.g
-        agent = r.get(c, "agent", str, what, required=True)
-        g.add((claim, EKG.responsibleAgent, self._actor(agent, c.line_of("agent"), "agent")))
-        if (named := r.get(c, "agent_named_as", str, what)) is not None:
-            g.add((claim, EKG.agentNamedAs, Literal(named)))
-        role = r.get(c, "role", str, what, required=True)
-        g.add((claim, EKG.responsibilityRole, self._concept("role", role, c.line_of("role"),
-                                                            "role")))
-        if (cue := r.get(c, "cue", str, what)) is not None:
-            g.add((claim, EKG.attributionCue, Literal(cue)))
-
-    def _kind_characterisation(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
-        r, g = self.r, self.g
-        category = r.get(c, "category", str, what, required=True)
-        g.add((claim, EKG.legalCategory, self._concept("legal", category, c.line_of("category"),
-                                                       "legal category")))
-        if (cue := r.get(c, "cue", str, what)) is not None:
-            g.add((claim, EKG.characterisationCue, Literal(cue)))
-        if (label := r.get(c, "characterised_as", str, what)) is not None:
-            g.add((claim, EKG.characterisedAs, Literal(label)))
-
-    def _kind_accusation(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
-        r, g = self.r, self.g
-        accused = r.get(c, "accused", str, what, required=True)
-        g.add((claim, EKG.accused, self._actor(accused, c.line_of("accused"), "accused")))
-        kind = r.get(c, "type", str, what, required=True)
-        g.add((claim, EKG.accusationType, self._concept("acc", kind, c.line_of("type"),
-                                                        "accusation type")))
-        if (conduct := r.get(c, "conduct", str, what)) is not None:
-            g.add((claim, EKG.conductText, Literal(conduct)))
-
+    @builds("reported-speech")
     def _kind_reported_speech(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
+        """The reported content, which must be found verbatim in the claim's sentence."""
         r, g = self.r, self.g
-        source = r.get(c, "source", str, what, required=True)
-        g.add((claim, EKG.reportedSource, self._actor(source, c.line_of("source"), "source")))
-        if (verb := r.get(c, "verb", str, what)) is not None:
-            g.add((claim, EKG.reportingVerb, Literal(verb)))
-        if (mode := r.get(c, "mode", str, what)) is not None:
-            g.add((claim, EKG.reportingMode, self._concept("rpt", mode, c.line_of("mode"),
-                                                           "reporting mode")))
-        if (cites := r.get(c, "cites", str, what)) is not None:
-            g.add((claim, EKG.citesDocument, self._ref("doc", cites, c.line_of("cites"),
-                                                       "document")))
-        if (resolution := r.get(c, "resolution", str, what)) is not None:
-            g.add((claim, EKG.citationResolution,
-                   self._concept("cit", resolution, c.line_of("resolution"), "resolution")))
         content = r.get(c, "content", str, what, required=True)
         _, start, end = self.segments[sid]
         if content not in self.text[start:end]:
             raise r.error(c.line_of("content"), f"{what}: content is not found verbatim in "
                                                 f"sentence {sid}")
         g.add((claim, EKG.reportedContent, Literal(content)))
-
-    def _with_actor(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
-        if (agent := self.r.get(c, "agent", str, what)) is not None:
-            self.g.add((claim, EKG.actor, self._actor(agent, c.line_of("agent"), "agent")))
-
-    _kind_appeal = _kind_self_report = _kind_procedural = _with_actor
-
-    def _kind_thematic(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:
-        return None
 
     # -- names ---------------------------------------------------------------------------
     def _concept(self, prefix: str, name: str, line: int, what: str) -> URIRef:
@@ -684,10 +635,10 @@ class StatementBuilder:
         return default_kind, value
 
 
-def build_statement(path: Path, iris: IRIs, vocab: Vocabulary,
-                    refs: ReferenceIndex) -> BuiltStatement:
+def build_statement(path: Path, iris: IRIs, vocab: Vocabulary, refs: ReferenceIndex,
+                    kinds: Registry = REGISTRY) -> BuiltStatement:
     """Build one statement's graph from its annotation file (raises SourceError)."""
-    return StatementBuilder(path, iris, vocab, refs).build()
+    return StatementBuilder(path, iris, vocab, refs, kinds).build()
 
 
 def annotation_files(statements_dir: Path) -> Iterable[Path]:

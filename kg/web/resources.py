@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import EKG, IRIs
+from kg.model.namespaces import IRIs
 from kg.store.base import Store, python_value
 from kg.web.results import Collected, collect
 
@@ -162,9 +162,3 @@ def _literal(term: Any) -> Link:
 def _chunks(items: list[str], size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-KIND_ORDER = ["FigureClaim", "EventClaim", "AttributionClaim", "AccusationClaim",
-              "CharacterisationClaim", "ReportedSpeechClaim", "AppealClaim", "SelfReportClaim",
-              "ThematicClaim", "ProceduralClaim"]
-CLAIM_KINDS = {str(EKG[k]): k for k in KIND_ORDER}

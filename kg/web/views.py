@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.web.resources import CLAIM_KINDS, KIND_ORDER, Resources, iri_term
+from kg.model.kinds import REGISTRY, ClaimKind, Registry, generic
+from kg.web.resources import Resources, iri_term
 from kg.web.search import SearchIndex, names_query, quotes_query
 
 FIGURE_VALUES = """
@@ -127,14 +128,14 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
         }}""")
     by_sentence: dict[str, list[dict[str, str]]] = defaultdict(list)
     by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in claims:
-        kind = CLAIM_KINDS.get(row["type"])
-        if kind is None:
-            continue
-        entry = {"iri": row["claim"], "kind": _kind_label(kind), "sentence": row["sentence"],
+    kinds: dict[str, ClaimKind] = {}
+    for row in _one_kind_each(claims):
+        kind = kind_of(row["type"])
+        kinds[str(kind.cls)] = kind
+        entry = {"iri": row["claim"], "kind": kind.label, "sentence": row["sentence"],
                  "span": row.get("span") or ""}
         by_sentence[row["sentence"]].append(entry)
-        by_kind[kind].append(entry)
+        by_kind[str(kind.cls)].append(entry)
     text = info["text"]
     chunks: list[Chunk] = []
     cursor = 0
@@ -148,10 +149,11 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
                             sorted(by_sentence.get(seg["sentence"], []), key=lambda c: c["kind"])))
         cursor = end
     chunks.append(Chunk(text[cursor:]))
-    groups = [(_kind_label(k), sorted(by_kind[k], key=lambda c: _sentence_key(c["sentence"])))
-              for k in KIND_ORDER if by_kind.get(k)]
+    groups = [(kinds[k].label, sorted(by_kind[k], key=lambda c: _sentence_key(c["sentence"])))
+              for k in sorted(by_kind, key=lambda k: (REGISTRY.order(k), kinds[k].label))]
     highlighted = {c.sentence for c in chunks if c.sentence and c.claims}
-    return {"info": info, "chunks": chunks, "groups": groups, "claim_count": len(claims),
+    return {"info": info, "chunks": chunks, "groups": groups,
+            "claim_count": sum(len(v) for v in by_kind.values()),
             "highlighted": highlighted}
 
 
@@ -160,9 +162,23 @@ def _sentence_key(sentence: str) -> tuple[int, int]:
     return int(para[1:]), int(sent[1:])
 
 
-def _kind_label(kind: str) -> str:
-    words = {"ReportedSpeechClaim": "reported speech", "SelfReportClaim": "self-report"}
-    return words.get(kind, kind.removesuffix("Claim").lower())
+def kind_of(iri: str, registry: Registry = REGISTRY) -> ClaimKind:
+    """The registered kind of class ``iri``, or a generic stand-in named after the class:
+    a claim of a kind the registry lacks is shown, never dropped."""
+    return registry.by_class(iri) or generic(iri)
+
+
+def _one_kind_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per claim and sentence: the one of its registered kind if it has one (a claim
+    typed with a class the registry lacks as well is not listed twice)."""
+    chosen: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        at = (row["claim"], row["sentence"])
+        held = chosen.get(at)
+        if held is None or (REGISTRY.by_class(row["type"]) is not None
+                            and REGISTRY.by_class(held["type"]) is None):
+            chosen[at] = row
+    return list(chosen.values())
 
 
 def event_view(res: Resources, iri: str) -> dict[str, Any]:
@@ -249,9 +265,10 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
           ?q oa:exact ?quote . ?p oa:start ?start ; oa:end ?end .
           OPTIONAL {{ {term} ekg:anchorSpan ?s . ?s oa:exact ?span ; oa:start ?spanStart }}
         }}""")
-    rows = [r for r in rows if r["type"] in CLAIM_KINDS]
     if not rows:
         return {}
+    known = [r for r in rows if REGISTRY.by_class(r["type"]) is not None]
+    rows = known or rows
     first = rows[0]
     quote = first["quote"]
     parts = [quote]
@@ -269,7 +286,8 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
           OPTIONAL {{ ?figure schema:value ?value }} OPTIONAL {{ ?figure schema:minValue ?min }}
           OPTIONAL {{ ?figure schema:maxValue ?max }}
         }} ORDER BY ?stated""")
-    return {"info": first, "kind": _kind_label(CLAIM_KINDS[first["type"]]),
+    kind = kind_of(first["type"])
+    return {"info": first, "kind": kind.label, "article": kind.article,
             "sentences": sorted({r["sentence"] for r in rows}, key=_sentence_key),
             "quote_parts": parts, "figures": figures}
 
