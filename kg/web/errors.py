@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.store.base import QueryTimeout, StoreUnavailable
 from kg.web import conneg
+from kg.web.executor import QueryFailed
 
 log = logging.getLogger("kg.request")
 
@@ -37,26 +38,35 @@ def _problem(exc: HTTPProblem) -> Response:
     return error_response(exc.status, exc.message, exc.headers)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An error in the form the client asked for: HTML, JSON or plain text."""
-    accept = request.headers.get("Accept")
-    ranges = [m for m, q, _ in conneg.parse_accept(accept) if q > 0]
+def error_response(status: int, message: str, headers: dict[str, str] | None = None,
+                   form: str | None = None) -> Response:
+    """An error in the form the client asked for (HTML, JSON or plain text, by Accept; or
+    ``form``: ``"json"`` or ``"text"`` when the address already chose one, like ``.json``)."""
+    accept = conneg.accept_header()
     html = None
-    if conneg.prefers_html(accept):
+    if form is None and conneg.prefers_html(accept):
         try:
             html = render_template("error.html", status=status, message=message)
         except Exception:  # noqa: BLE001 - an error page must never fail itself
             log.exception("error page could not be rendered")
     if html is not None:
         response = Response(html, status, mimetype="text/html")
-    elif ranges and ranges[0] in ("application/json", "application/problem+json"):
+    elif form == "json" or (form is None and conneg.preferred(accept) in (
+            "application/json", "application/problem+json")):
         response = Response(json.dumps({"status": status, "error": message}), status,
                             mimetype="application/json")
     else:
         response = Response(message + "\n", status, mimetype="text/plain")
     for key, value in (headers or {}).items():
         response.headers[key] = value
+    if form is None or status == 406:
+        response.vary.add("Accept")  # the body's form followed Accept (a 406, the offer)
     return response
+
+
+def problem(exc: QueryFailed) -> HTTPProblem:
+    """The one translation of a failed query into an HTTP answer (503s say when to retry)."""
+    return HTTPProblem(exc.status, exc.message, {"Retry-After": "5"} if exc.status == 503 else None)
 
 
 def _drain_refused_body() -> None:
@@ -120,6 +130,9 @@ def install(app: Flask) -> None:
     """Register error handlers, CORS, security headers and the structured request log."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(HTTPProblem, _problem)
+    app.register_error_handler(QueryFailed, lambda exc: _problem(problem(exc)))
+    app.register_error_handler(
+        conneg.NotAcceptable, lambda exc: error_response(406, str(exc)))
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(QueryTimeout, _unavailable)
     app.register_error_handler(Exception, _unexpected)
