@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -87,6 +88,54 @@ def _drain_refused_body() -> None:
         log.debug("the refused body could not be drained")
 
 
+def _drain(stream: object, limit: int = DRAIN_LIMIT) -> None:
+    """Read and drop what a client still sends after a refusal (bounded in bytes and time)."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    try:
+        while limit > 0 and time.monotonic() < deadline:
+            chunk = stream.read(min(limit, 65536))  # type: ignore[attr-defined]
+            if not chunk:
+                break
+            limit -= len(chunk)
+    except Exception:  # noqa: BLE001 - the answer is a refusal either way
+        log.debug("the refused body could not be drained")
+
+
+def whole_body(max_body: int) -> None:
+    """Read a body sent without Content-Length (``Transfer-Encoding: chunked``) whole, before
+    any view sees it: over ``max_body`` bytes it is refused (413), never cut at the limit and
+    used; a malformed chunked encoding is a 400. The body read is handed on with its length,
+    so every route reads it as if it had come with a Content-Length."""
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_body:
+                _drain(stream)
+                raise HTTPProblem(413, "the request body is larger than this service accepts "
+                                       f"({max_body} bytes at most, KG_MAX_BODY)")
+            chunks.append(chunk)
+    except HTTPProblem:
+        raise
+    except Exception as exc:  # noqa: BLE001 - servers raise their own types for bad chunks
+        raise HTTPProblem(400, "the request body's chunked encoding is malformed: "
+                               f"{' '.join(str(exc).split())[:200] or type(exc).__name__}"
+                          ) from exc
+    body = b"".join(chunks)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    request.__dict__.pop("stream", None)  # in case anything looked at the stream already
+
+
 def _http_error(exc: HTTPException) -> Response:
     messages = {
         404: "not found: there is nothing at this address",
@@ -140,6 +189,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def _start() -> Response | None:
         g.started = time.perf_counter()
+        whole_body(app.config["KG_SETTINGS"].max_body)
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
             response = Response(status=204)
             origin = _cors_origin(app)
