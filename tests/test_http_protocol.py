@@ -142,7 +142,7 @@ def test_void_features_list_every_served_dump_format(client):
 @pytest.mark.parametrize("url", [
     "/sparql?query=SELECT%20*%20%7B%7D", "/sparql", "/.well-known/void", "/dataset", "/ont",
     f"/id/statement/{FIRST}", f"/graph/statement/{FIRST}", "/queries/figures-for-event",
-    "/shapes",
+    "/shapes", f"/graph-store?graph={BASE}graph/reference",
 ])
 def test_every_406_says_it_varies_by_accept(client, url):
     r = client.get(url, headers={"Accept": "image/png"})
@@ -167,6 +167,12 @@ def test_sparqlwrapper_ask_in_csv_and_tsv(server, fmt, expected):
     wrapper.setQuery(f"ASK {{ <{BASE}id/statement/{FIRST}> ?p ?o }}")
     wrapper.setReturnFormat(fmt)
     assert wrapper.query().convert() == expected
+
+
+def test_head_sparql_query_on_the_real_server(server):
+    path = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
+    status, body = _send(server, "HEAD", path, b"", {"Accept": "text/csv"})
+    assert status == 200 and body == b""
 
 
 # -- request bodies: whole or refused --------------------------------------------------------

@@ -75,17 +75,8 @@ def _drain_refused_body() -> None:
     bytes and DRAIN_SECONDS (the server reads no further than the declared length)."""
     remaining = request.content_length or 0
     stream = request.environ.get("wsgi.input")
-    if stream is None or remaining > DRAIN_LIMIT:
-        return
-    deadline = time.monotonic() + DRAIN_SECONDS
-    try:
-        while remaining > 0 and time.monotonic() < deadline:
-            chunk = stream.read(min(remaining, 65536))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-    except (OSError, ValueError):
-        log.debug("the refused body could not be drained")
+    if stream is not None and remaining <= DRAIN_LIMIT:
+        _drain(stream, remaining)
 
 
 def _drain(stream: object, limit: int = DRAIN_LIMIT) -> None:
@@ -195,7 +186,7 @@ def install(app: Flask) -> None:
             origin = _cors_origin(app)
             if origin:
                 response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = (
                     "Accept, Authorization, Content-Type")
                 response.headers["Access-Control-Max-Age"] = "86400"
