@@ -41,7 +41,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.store.base import QueryResult, QuerySyntaxError, Store, StoreError
+from kg.store.base import Capabilities, QueryResult, QuerySyntaxError, Store, StoreError
 
 _FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 _CHUNK = 1 << 16
@@ -114,6 +114,9 @@ def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode] | None:
 
 class EmbeddedStore(Store):
     """pyoxigraph: persistent at ``path`` and replicated in memory, or memory only (path=None)."""
+
+    capabilities = Capabilities(versioned=True, forkable=True, union_default=True,
+                                stored_graphs_only=True)
 
     def __init__(self, path: Path | None, read_only: bool = False, lazy: bool = False) -> None:
         """``lazy``: make the in-memory replica on the first read, not now (for a process
@@ -320,8 +323,7 @@ class EmbeddedStore(Store):
         return entries
 
     # -- reading -----------------------------------------------------------------------
-    @property
-    def mutation_lock(self) -> threading.RLock:
+    def fork_guard(self) -> threading.RLock:
         """Held while this process changes its replica: fork only while holding it, or a
         child may inherit the replica's internal locks taken by a thread it does not have."""
         return self._lock
@@ -332,10 +334,12 @@ class EmbeddedStore(Store):
         return self._reader()
 
     @property
-    def version(self) -> tuple[str, int]:
-        """The store version this process's replica reflects."""
-        self._reader()
-        return self._version
+    def version(self) -> tuple[int, str, int]:
+        """The store version this process's replica reflects: the replica's identity (a
+        reload makes a new one), the generation and the sequence number of its last write."""
+        replica = self._reader()
+        with self._lock:
+            return (id(self._replica or replica), *self._version)
 
     def query(self, sparql: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None,

@@ -29,7 +29,6 @@ from multiprocessing.connection import Connection, Pipe
 
 from kg.isolation import limit_memory
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
-from kg.store.embedded import EmbeddedStore
 from kg.web import conneg
 from kg.web.results import Collected, ResultTooLarge, collect, kind_of, serialize, used_prefixes
 
@@ -88,11 +87,9 @@ def _short(message: str) -> str:
 def execute(store: Store, job: QueryJob) -> Answer:
     """Run, negotiate, collect within the limit, serialise. Raises QueryFailed."""
     try:
-        kwargs = {}
-        if isinstance(store, EmbeddedStore):
-            kwargs["union_default"] = job.union_default
         result = store.query(job.sparql, default_graphs=job.default_graphs,
-                             named_graphs=job.named_graphs, base_iri=job.base_iri, **kwargs)
+                             named_graphs=job.named_graphs, base_iri=job.base_iri,
+                             union_default=job.union_default)
         kind = kind_of(result)
         fmt = conneg.choose(kind, job.accept, job.override, html=job.html)
         collected = collect(result, job.limit)
@@ -197,9 +194,10 @@ def _child_main(conn: Connection, store: Store, allowance: int | None = None) ->
 
 
 class ForkExecutor:
-    """Runs queries on an embedded store in reusable forked children, with a hard deadline."""
+    """Runs queries on a forkable store (``capabilities.forkable``) in reusable forked
+    children, with a hard deadline."""
 
-    def __init__(self, store: EmbeddedStore, size: int = 2,
+    def __init__(self, store: Store, size: int = 2,
                  memory_limit: int | None = None) -> None:
         """``size`` children at most; ``memory_limit``: bytes each may allocate (None: no cap)."""
         self.store = store
@@ -211,11 +209,11 @@ class ForkExecutor:
         self._fork_lock = threading.Lock()
 
     def _version(self) -> object:
-        return (id(self.store.oxigraph), self.store.version)
+        return self.store.version
 
     def _spawn(self) -> _Child:
         parent_end, child_end = Pipe()
-        with self._fork_lock, self.store.mutation_lock:
+        with self._fork_lock, self.store.fork_guard():
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child
                 try:
