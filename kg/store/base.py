@@ -161,15 +161,17 @@ class Store(ABC):
         changing then (a child would inherit locks held by a thread it does not have)."""
         return nullcontext()
 
+    @abstractmethod
     def apply(self, changes: ChangeSet) -> None:
         """Apply a change set atomically (where the store can), the one write primitive.
-        This default sends it as one SPARQL update of data; backends may do better."""
-        if not changes.is_empty():
-            self.update(changes.as_update())
+        (``changes.as_update()`` is the change as one SPARQL update of data.)"""
 
-    @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update, atomically."""
+        """Run a SPARQL update: evaluated once, here, into the change set it makes, which is
+        applied (and replicated) as it is. QuerySyntaxError / UpdateError if it cannot be."""
+        from kg.store.changes import changes_of_update
+
+        self.apply(changes_of_update(self, sparql, base_iri=base_iri))
 
     @abstractmethod
     def graph_names(self) -> list[str]:

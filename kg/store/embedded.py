@@ -331,22 +331,14 @@ class EmbeddedStore(Store):
             del persistent
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update: evaluated once, on a copy of this process's replica, and
-        applied (and replicated) as the quads it removes and adds."""
+        """As :meth:`Store.update`, evaluated while holding the write lock on the latest data
+        (no other process writes between the evaluation and the write)."""
+        from kg.store.changes import changes_of_update
+
         def changes() -> ChangeSet:
             if self.path is not None and self._replica is None:  # lazy: the data it reads
                 self._reload()
-            scratch = ox.Store()
-            with self._lock:
-                scratch.extend(self._reader())
-            old = set(scratch)
-            try:
-                scratch.update(sparql, base_iri=base_iri)
-            except SyntaxError as exc:
-                raise QuerySyntaxError(str(exc)) from exc
-            new = set(scratch)
-            return ChangeSet(removed=[q for q in old if q not in new],
-                             added=[q for q in new if q not in old])
+            return changes_of_update(self, sparql, base_iri=base_iri)
         self._write(changes)
 
     def replace_graph(self, graph: str, ntriples: str) -> None:
