@@ -23,11 +23,10 @@ import os
 import pickle
 import signal
 import threading
-import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 
-from kg.isolation import limit_memory
+from kg.isolation import fork_child, stop_child
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
 from kg.web import conneg
 from kg.web.results import Collected, ResultTooLarge, collect, kind_of, serialize, used_prefixes
@@ -152,14 +151,6 @@ class _Child:
     version: object
 
 
-def _close_inherited(keep: int) -> None:
-    """Close every descriptor but stdio and ``keep``: a child must not hold the server's
-    client sockets open (a dropped keep-alive connection would otherwise never close)."""
-    limit = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
-    os.closerange(3, keep)
-    os.closerange(keep + 1, limit)
-
-
 def _mib(size: int) -> str:
     return f"{size / 2**20:,.0f} MiB"
 
@@ -171,9 +162,7 @@ def _memory_message(allowance: int | None) -> str:
 
 
 def _child_main(conn: Connection, store: Store, allowance: int | None = None) -> None:
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
-                signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
+    """Answer jobs until the pipe closes (the parent closed it, or died)."""
     while True:
         try:
             job = conn.recv()
@@ -214,16 +203,9 @@ class ForkExecutor:
     def _spawn(self) -> _Child:
         parent_end, child_end = Pipe()
         with self._fork_lock, self.store.fork_guard():
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                try:
-                    parent_end.close()
-                    _close_inherited(child_end.fileno())
-                    if self.memory_limit:
-                        limit_memory(self.memory_limit)
-                    _child_main(child_end, self.store, self.memory_limit)
-                finally:
-                    os._exit(0)
+            pid = fork_child(child_end.fileno(),
+                             lambda: _child_main(child_end, self.store, self.memory_limit),
+                             self.memory_limit, die_with_parent=False)
         child_end.close()
         return _Child(pid, parent_end, self._version())
 
@@ -231,21 +213,7 @@ class ForkExecutor:
     def _kill(child: _Child, grace: float = 0.0) -> int | None:
         """Stop a child, first waiting up to ``grace`` s for it to end by itself; its wait
         status if it did (None if it had to be killed)."""
-        status = None
-        deadline = time.monotonic() + grace
-        try:
-            while True:
-                pid, status = os.waitpid(child.pid, os.WNOHANG)
-                if pid != 0:
-                    break
-                status = None
-                if time.monotonic() >= deadline:
-                    os.kill(child.pid, signal.SIGKILL)
-                    os.waitpid(child.pid, 0)
-                    break
-                time.sleep(0.005)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        status = stop_child(child.pid, grace)
         child.conn.close()
         return status
 
