@@ -88,6 +88,16 @@ class ChangeSet:
     def is_empty(self) -> bool:
         return not (self.graphs or self.dropped or self.removed or self.added)
 
+    def graph_quads(self) -> list[ox.Quad]:
+        """The triples of ``graphs`` as quads in their graphs (made once: a change set is not
+        changed once made)."""
+        quads = self.__dict__.get("_graph_quads")
+        if quads is None:
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+                     for graph, triples in self.graphs.items() for t in triples]
+            self.__dict__["_graph_quads"] = quads
+        return quads
+
     def touched(self) -> set[str]:
         """The named graphs this change writes (``""`` stands for the default graph)."""
         names = set(self.dropped) | set(self.graphs)

@@ -55,19 +55,10 @@ def parse_graph(graph: str, ntriples: str) -> list[ox.Triple]:
     """N-Triples as triples, their blank nodes made fresh: each graph's are its own (as an
     update's INSERT DATA makes them). QuerySyntaxError says what is wrong and where."""
     try:
-        parsed = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+        return [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES,
+                                            rename_blank_nodes=True)]
     except SyntaxError as exc:
         raise QuerySyntaxError(f"graph {graph}: {exc}") from None
-    fresh: dict[str, ox.BlankNode] = {}
-
-    def own(term: ox.Term) -> ox.Term:
-        if isinstance(term, ox.BlankNode):
-            return fresh.setdefault(term.value, ox.BlankNode())
-        return term
-    if not any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-               for t in parsed):
-        return parsed
-    return [ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in parsed]
 
 
 class EmbeddedStore(Store):

@@ -29,8 +29,7 @@ def apply_to(store: ox.Store, changes: ChangeSet, bulk: bool = False) -> None:
         name = ox.NamedNode(graph)
         if store.contains_named_graph(name):
             store.remove_graph(name)
-    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
-             for graph, triples in changes.graphs.items() for t in triples]
+    quads = changes.graph_quads()
     if quads:
         (store.bulk_extend if bulk else store.extend)(quads)
     for quad in changes.removed:

@@ -103,10 +103,8 @@ def encode(changes: ChangeSet) -> bytes:
     """A change set as bytes: a JSON header line, then three N-Quads blocks (the replaced
     graphs' triples in their graphs, the removed quads, the added quads). Blank nodes keep
     their labels, so every reader gets the same ones."""
-    graph_quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
-                   for g, triples in changes.graphs.items() for t in triples]
     blocks = [ox.serialize(quads, format=_NQ) or b""
-              for quads in (graph_quads, changes.removed, changes.added)]
+              for quads in (changes.graph_quads(), changes.removed, changes.added)]
     header = {"dropped": sorted(changes.dropped), "graphs": list(changes.graphs),
               "sizes": [len(b) for b in blocks]}
     return json.dumps(header).encode() + b"\n" + b"".join(blocks)
@@ -124,8 +122,10 @@ def decode(data: bytes) -> ChangeSet:
     graphs: dict[str, list[ox.Triple]] = {name: [] for name in header["graphs"]}
     for quad in blocks[0]:
         graphs[quad.graph_name.value].append(quad.triple)
-    return ChangeSet(graphs=graphs, dropped=set(header["dropped"]), removed=blocks[1],
-                     added=blocks[2])
+    changes = ChangeSet(graphs=graphs, dropped=set(header["dropped"]), removed=blocks[1],
+                        added=blocks[2])
+    changes.__dict__["_graph_quads"] = blocks[0]  # as graph_quads() would make them
+    return changes
 
 
 class WriteLog:
