@@ -15,6 +15,11 @@ def _graph_of(quad: ox.Quad) -> str:
     return "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
 
 
+def _has_blank_nodes(quads: list[ox.Quad]) -> bool:
+    return any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+               for q in quads)
+
+
 def only_new_graphs(store: ox.Store, changes: ChangeSet) -> bool:
     """True if the change only adds graphs the store does not have (a bulk load can do it)."""
     return bool(changes.graphs) and not (changes.dropped or changes.removed or changes.added) \
@@ -30,8 +35,15 @@ def apply_to(store: ox.Store, changes: ChangeSet, bulk: bool = False) -> None:
         if store.contains_named_graph(name):
             store.remove_graph(name)
     quads = changes.graph_quads()
-    if quads:
-        (store.bulk_extend if bulk else store.extend)(quads)
+    if quads and bulk and not _has_blank_nodes(quads):
+        # Parsed in Rust: faster than handing over Python objects (but a load would rename
+        # blank nodes, which every copy must keep).
+        store.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+                        format=ox.RdfFormat.N_QUADS)
+    elif quads and bulk:
+        store.bulk_extend(quads)
+    elif quads:
+        store.extend(quads)
     for quad in changes.removed:
         store.remove(quad)
     if changes.added:
