@@ -139,15 +139,16 @@ store.replace_graphs([(sys.argv[2], sys.argv[3]), (sys.argv[4], sys.argv[5])])
 """
 
 
+@pytest.mark.parametrize("point", ["after-commit", "after-log"])
 @pytest.mark.parametrize("kind", ["replace", "new"])
-def test_a_writer_killed_between_the_store_and_the_log(tmp_path: Path, kind: str):
+def test_a_writer_killed_between_the_store_and_the_log(tmp_path: Path, kind: str, point: str):
     path = tmp_path / "store"
     store = EmbeddedStore(path)
     store.replace_graph(G, _nt("a", "kept"))
     already_open = EmbeddedStore(path)
     assert _replica(already_open) == _of_record(path)
     first = G if kind == "replace" else "https://example.org/graph/three"
-    env = dict(os.environ, KG_TEST_CRASH_AT="after-commit",
+    env = dict(os.environ, KG_TEST_CRASH_AT=point,
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", _WRITE_THEN_DIE, str(path),
                            first, _nt("a", "new", "newer"), H, _nt("b", "new")],

@@ -315,6 +315,7 @@ class EmbeddedStore(Store):
                 if not generation:
                     generation = uuid.uuid4().hex
                 self.write_log.append(sequence + 1, changes)
+                crash_point("after-log")
                 self.write_log.write_version((generation, sequence + 1))
         except Unfinished as exc:  # left for recovery to undo
             raise StoreError(str(exc)) from exc.__cause__

@@ -7,11 +7,13 @@ journal (the store is as before the write), puts back a half-swapped folder, and
 new generation (every replica copies the store of record again).
 
 For tests, ``KG_TEST_CRASH_AT=after-commit`` makes a writer kill itself (SIGKILL) after a
-write reached the store of record and before its write-log entry: :func:`crash_point`.
+write reached the store of record and before its write-log entry, ``after-log`` after the
+entry and before the version that publishes it: :func:`crash_point`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -83,17 +85,25 @@ class Recovery:
         write_durably(self.journal, encode(undo))
 
     def undo(self, store: ox.Store | None = None) -> None:
-        """Apply the undo journal, if a whole one is there, to the store of record."""
+        """Apply the undo journal, if a whole one is there, to the store of record (or the
+        note of new graphs an older writer left: they are dropped)."""
         try:
-            data = self.journal.read_bytes()
+            changes = decode(self.journal.read_bytes())
         except FileNotFoundError:
-            return
-        if holds_store(self.path):
+            changes = self._older_note()
+        if changes is not None and holds_store(self.path):
             target = store if store is not None else ox.Store(str(self.path))
-            apply_to(target, decode(data))
+            apply_to(target, changes)
             target.flush()
             del target
         self.journal.unlink(missing_ok=True)
+
+    def _older_note(self) -> ChangeSet | None:
+        try:
+            names = json.loads(side(self.path, ".new-graphs").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):  # none, or cut short before the load began
+            return None
+        return ChangeSet(dropped=set(names))
 
     def recover_locked(self, log: WriteLog) -> None:
         """Undo what a writer that died left behind (the caller holds the exclusive lock)."""
