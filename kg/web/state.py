@@ -130,7 +130,7 @@ class KG:
         return Resources(self.store, self.settings.iris, self.page_query)
 
     def search_index(self, wait: bool = True) -> SearchIndex | None:
-        """The search page's index of the current store version (embedded stores only: see
+        """The search page's index of the current store version (versioned stores only: see
         :mod:`kg.web.search`), made by two queries that list every name and every anchored
         sentence, in a query process with the longer allowance of a build.
 
