@@ -66,7 +66,7 @@ def search() -> Response:
     if len(text) > 500:
         raise HTTPProblem(400, "the search text is longer than 500 characters")
     kg = get_kg()
-    index = (lambda: kg.search_index(wait=False)) if kg.is_embedded else None
+    index = (lambda: kg.search_index(wait=False)) if kg.has_search_index else None
     return _html("browse/search.html", q=text, view=search_view(kg.resources(), text, index))
 
 

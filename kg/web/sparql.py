@@ -147,7 +147,7 @@ def _query(text: str) -> Response:
     found = _check_reach(text, "query")
     default_graphs = _graph_params("default-graph-uri")
     named_graphs = _graph_params("named-graph-uri")
-    if not kg.is_embedded:
+    if not kg.store.capabilities.stored_graphs_only:
         for graph in found.from_graphs + found.from_named_graphs:  # type: ignore[attr-defined]
             if graph not in kg.graph_names():
                 raise HTTPProblem(400, f"FROM <{graph}>: no such graph in this store")

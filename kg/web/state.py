@@ -16,7 +16,7 @@ from rdflib import Graph
 from kg.config import Settings
 from kg.pipeline.validate import Validator, load_shapes
 from kg.sources.queries import SavedQuery
-from kg.store import EmbeddedStore, Store
+from kg.store import Store
 from kg.store.base import QueryTimeout, StoreError, StoreUnavailable
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
@@ -139,13 +139,13 @@ class KG:
         return Resources(self.store, self.settings.iris, self.page_query)
 
     def search_index(self, wait: bool = True) -> SearchIndex | None:
-        """The search page's index of the current store version (embedded stores only: see
+        """The search page's index of the current store version (versioned stores only: see
         :mod:`kg.web.search`), made by two queries that list every name and every anchored
         sentence, in a query process with the longer allowance of a build.
 
         ``wait=False`` (a request): the index if it is made, else None (the page then asks
         SPARQL, within the time limit) and the index is made in the background."""
-        assert self.is_embedded
+        assert self.store.capabilities.versioned
         version = self.store_version()
         kept = self._kept(_SEARCH_INDEX, version)
         if kept is not None:
@@ -183,8 +183,9 @@ class KG:
             raise
 
     @property
-    def is_embedded(self) -> bool:
-        return isinstance(self.store, EmbeddedStore)
+    def has_search_index(self) -> bool:
+        """Whether the search page's index can be kept (a versioned store: kept per version)."""
+        return self.store.capabilities.versioned
 
     def graph_names(self) -> list[str]:
         if self._graphs is None:
@@ -213,12 +214,13 @@ class KG:
         return result
 
     def store_version(self) -> object:
-        """The version of the data this process answers from (None for remote stores)."""
+        """The version of the data this process answers from (None: the store is not
+        versioned, so nothing is kept per version)."""
         store = self.store
-        if not isinstance(store, EmbeddedStore):
+        if not store.capabilities.versioned:
             return None
         store.refresh()
-        return (id(store.oxigraph), store.version)
+        return store.version
 
     def _kept(self, key: tuple[str, ...], version: object) -> object:
         """The value kept for ``key`` if it was computed for ``version``, else None."""
@@ -280,7 +282,7 @@ class KG:
 
 
 def make_executor(settings: Settings, store: Store) -> ForkExecutor | InlineExecutor:
-    if isinstance(store, EmbeddedStore):
+    if store.capabilities.forkable:
         return ForkExecutor(store, settings.query_processes or 2,
                             settings.query_memory * 2**20 or None)
     return InlineExecutor(store)
