@@ -46,10 +46,10 @@ class Scan:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    return [(kind, value) for kind, value, _ in _positioned(text)]
+    return [(kind, value) for kind, value, _ in positioned(text)]
 
 
-def _positioned(text: str) -> list[tuple[str, str, int]]:
+def positioned(text: str) -> list[tuple[str, str, int]]:
     """Significant tokens with their kind, text and start offset."""
     out = []
     for match in _TOKEN.finditer(text):
@@ -63,7 +63,7 @@ def _positioned(text: str) -> list[tuple[str, str, int]]:
 def max_depth(text: str) -> int:
     """The deepest nesting of { ( [ in SPARQL or Turtle text (outside strings and IRIs)."""
     depth = deepest = 0
-    for kind, value, _ in _positioned(text):
+    for kind, value, _ in positioned(text):
         if kind != "other":
             continue
         if value in "{([":
@@ -78,7 +78,7 @@ def top_level_keywords(text: str) -> set[str]:
     """Keywords outside every ``{ }`` group (e.g. a query's own LIMIT or OFFSET)."""
     depth = 0
     found = set()
-    for kind, value, _ in _positioned(text):
+    for kind, value, _ in positioned(text):
         if value == "{":
             depth += 1
         elif value == "}":
@@ -90,7 +90,7 @@ def top_level_keywords(text: str) -> set[str]:
 
 def where_body_start(text: str) -> int | None:
     """Offset just after the ``{`` that opens the query's top-level WHERE group."""
-    tokens = _positioned(text)
+    tokens = positioned(text)
     for index, (kind, value, _) in enumerate(tokens):
         if kind == "word" and value.upper() == "WHERE":
             for later in tokens[index + 1:]:
@@ -108,7 +108,7 @@ def where_body_start(text: str) -> int | None:
 
 def variables(text: str) -> set[str]:
     """The variables written in the text, with their ``?`` or ``$``."""
-    return {value for kind, value, _ in _positioned(text) if kind == "var"}
+    return {value for kind, value, _ in positioned(text) if kind == "var"}
 
 
 def variable_uses(text: str, name: str, after: int) -> tuple[list[int], bool]:
@@ -120,7 +120,7 @@ def variable_uses(text: str, name: str, after: int) -> tuple[list[int], bool]:
     expect_paren = False
     offsets: list[int] = []
     only_filters = True
-    for kind, value, at in _positioned(text[after:]):
+    for kind, value, at in positioned(text[after:]):
         if expect_paren:
             expect_paren = False
             if value == "(" and depth == 1:
