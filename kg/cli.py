@@ -351,7 +351,7 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
 @click.pass_obj
 def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) -> None:
     """Register a statement: copy its text and write machine-drafted annotations to review."""
-    from kg.pipeline.workflow import WorkflowError, add
+    from kg.pipeline.curation import WorkflowError, add
 
     try:
         text, draft = add(state.settings, text_file, statement_id, meta)
@@ -368,8 +368,8 @@ def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) 
 @click.pass_obj
 def review_command(state: _State, statement_id: str, accept: bool) -> None:
     """Show what a draft still needs, or accept it once reviewed."""
-    from kg.pipeline.workflow import WorkflowError, open_items
-    from kg.pipeline.workflow import accept as accept_draft
+    from kg.pipeline.curation import WorkflowError, open_items
+    from kg.pipeline.curation import accept as accept_draft
 
     path = state.settings.statements_dir / f"{statement_id}.yaml"
     if not path.exists():
@@ -402,7 +402,8 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
 def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None,
                    batch: int) -> None:
     """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
-    from kg.pipeline.workflow import WorkflowError, default_jobs, ingest, listing
+    from kg.pipeline.curation import WorkflowError
+    from kg.pipeline.ingest import default_jobs, ingest, listing
     from kg.store import StoreError, open_store
 
     settings = state.settings

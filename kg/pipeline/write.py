@@ -47,11 +47,16 @@ class WriteRefused(Exception):
     403 protected graph, 422 a graph that fails its checks), a message that says what and
     where, and the findings (one line each)."""
 
-    def __init__(self, status: int, message: str, findings: Sequence[str] = ()) -> None:
+    def __init__(self, status: int, message: str, findings: Sequence[str] = (),
+                 graphs: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.findings = list(findings)
+        self.graphs = graphs or {}  # statement graph -> its problems (422 only)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -211,11 +216,12 @@ def normalised(context: WriteContext, changes: ChangeSet,
                      added=[quad(q) for q in changes.added])
 
 
-def _after(store: Store, changes: ChangeSet, graph: str) -> list[ox.Triple]:
-    """The triples of ``graph`` as the (normalised) change leaves it."""
+def _after(store: Store | None, changes: ChangeSet, graph: str) -> list[ox.Triple]:
+    """The triples of ``graph`` as the (normalised) change leaves it (``store`` None: an
+    empty store)."""
     if graph in changes.graphs:
         triples = list(changes.graphs[graph])
-    elif graph in changes.dropped:
+    elif graph in changes.dropped or store is None:
         triples = []
     else:
         triples = list(store.graph_triples(graph))
@@ -270,10 +276,10 @@ def refusal(graph: str, problems: Sequence[str]) -> WriteRefused:
     more = f"\n… and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
     return WriteRefused(422, f"<{graph}>: the graph fails the SHACL shapes and statement "
                              f"checks ({len(problems)} violation(s)); nothing was changed:\n"
-                             f"{shown}{more}", problems)
+                             f"{shown}{more}", problems, {graph: list(problems)})
 
 
-def check(store: Store, context: WriteContext, changes: ChangeSet, *,
+def check(store: Store | None, context: WriteContext, changes: ChangeSet, *,
           allow_reference: bool = False, jobs: int = 1) -> tuple[ChangeSet, dict[str, list[str]]]:
     """The normalised change and the problems of each statement graph it leaves unfit
     (``{}`` if none). Raises WriteRefused for a graph name that cannot be written."""
@@ -300,6 +306,7 @@ def write(store: Store, context: WriteContext, changes: ChangeSet, *,
         if len(problems) > 1:
             refused.message += (f"\n({len(problems) - 1} more graph(s) refused: "
                                 f"{', '.join(sorted(problems)[1:][:10])})")
+        refused.graphs = problems
         raise refused
     if not changes.is_empty():
         store.apply(changes)
