@@ -294,10 +294,12 @@ def check(store: Store | None, context: WriteContext, changes: ChangeSet, *,
 
 
 def write(store: Store, context: WriteContext, changes: ChangeSet, *,
-          allow_reference: bool = False, jobs: int = 1) -> None:
+          allow_reference: bool = False, jobs: int = 1, whole: Path | None = None) -> None:
     """Check a change (see the module docstring) and apply it; WriteRefused, and nothing
     changed, if any part of it is refused. ``jobs``: worker processes for the statement
-    checks of a large change."""
+    checks of a large change. ``whole``: the dataset file the change was read from by
+    :func:`read_dataset` (it replaces the store's whole content): applied by loading the file,
+    a store's fastest whole replacement."""
     changes, problems = check(store, context, changes, allow_reference=allow_reference,
                               jobs=jobs)
     if problems:
@@ -308,8 +310,49 @@ def write(store: Store, context: WriteContext, changes: ChangeSet, *,
                                 f"{', '.join(sorted(problems)[1:][:10])})")
         refused.graphs = problems
         raise refused
-    if not changes.is_empty():
+    if whole is not None:
+        store.replace_all(whole)
+    elif not changes.is_empty():
         store.apply(changes)
+
+
+# -- a built dataset ----------------------------------------------------------------------
+
+_DATASET_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
+
+
+def read_dataset(path: Path, store: Store, settings: Settings) -> tuple[ChangeSet, WriteContext]:
+    """A built dataset file as the change that makes the store hold exactly it (every graph
+    replaced, graphs it lacks dropped), and the context to check it with: the dataset's own
+    ontology and reference graphs (else the store's). Raises WriteRefused (400) for a file
+    that cannot be read."""
+    fmt = _DATASET_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise WriteRefused(400, f"cannot load {path.name}: use an .nq or .trig file")
+    graphs: dict[str, list[ox.Triple]] = {}
+    try:
+        for quad in ox.parse(path=str(path), format=fmt):
+            graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+            graphs.setdefault(graph, []).append(ox.Triple(quad.subject, quad.predicate,
+                                                          quad.object))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise WriteRefused(400, f"cannot load {path}: {' '.join(str(exc).split())[:300]}") \
+            from exc
+    iris = settings.iris
+    ontology, reference = str(iris.ontology_graph), str(iris.reference_graph)
+    context = WriteContext.from_store(store, settings)
+    if ontology in graphs or reference in graphs:
+        context = WriteContext(iris, _graph(graphs.get(ontology, [])),
+                               _graph(graphs.get(reference, [])), settings.shapes_dir)
+    dropped = set(store.graph_names()) - set(graphs)
+    return ChangeSet(graphs=graphs, dropped=dropped), context
+
+
+def _graph(triples: list[ox.Triple]) -> Graph:
+    graph = Graph()
+    for triple in as_rdflib(triples):
+        graph.add(triple)
+    return graph
 
 
 # -- checks in worker processes -----------------------------------------------------------
