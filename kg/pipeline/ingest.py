@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.config import Settings
@@ -37,10 +38,14 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
+GRAPH_FILES = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE}
+
+
 def listing(path: Path) -> list[Path]:
-    """Annotation files from a folder, or from a CSV / JSON-lines listing (``annotation``)."""
+    """Annotation files (or statement graphs: ``<id>.nt`` / ``<id>.ttl``) from a folder, or
+    from a CSV / JSON-lines listing (``annotation``)."""
     if path.is_dir():
-        return sorted(path.glob("*.yaml"))
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", *GRAPH_FILES))
     if not path.is_file():
         raise WorkflowError(f"{path}: no such folder or listing")
     entries: list[str] = []
@@ -76,12 +81,28 @@ class Ingester:
         """``(name, graph IRI, N-Triples)`` for a statement that builds, ``(name, None, why)``
         else."""
         name = path.stem
+        if path.suffix in GRAPH_FILES:
+            return self._graph_file(path)
         try:
             built = build_statement(path, self.iris, self.context.vocabulary,
                                     self.context.references)
             return name, str(built.graph_iri), built.triples.ntriples()
         except (SourceError, WorkflowError, OSError) as exc:
             return name, None, str(exc)
+
+    def _graph_file(self, path: Path) -> tuple[str, str | None, str]:
+        """A statement graph given as a file: ``<id>.nt`` or ``<id>.ttl`` is the graph
+        ``<base>graph/statement/<id>``, whose checks are the write path's."""
+        name = path.stem
+        try:
+            graph = str(self.iris.statement_graph(name))
+            quads = ox.parse(path=str(path), format=GRAPH_FILES[path.suffix],
+                             base_iri=self.iris.base)
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        except (OSError, SyntaxError, ValueError) as exc:
+            return name, None, f"{path}: {' '.join(str(exc).split())[:300]}"
+        text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+        return name, graph, text
 
     def checked(self, files: list[Path], jobs: int,
                 window: int = 512) -> Iterator[tuple[str, str | None, str]]:
