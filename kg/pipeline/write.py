@@ -171,9 +171,8 @@ def as_oxigraph(ntriples: str) -> list[ox.Triple]:
 
 # -- names ------------------------------------------------------------------------------
 
-def _name(context: WriteContext, graph: str, allow_reference: bool) -> str:
+def _name(iris: IRIs, graph: str, allow_reference: bool) -> str:
     """The normalised name of a graph the change writes, or WriteRefused."""
-    iris = context.iris
     if graph == "":
         raise WriteRefused(403, "the default graph is the union of the named graphs and "
                                 "cannot be written: write a statement graph "
@@ -193,15 +192,14 @@ def _name(context: WriteContext, graph: str, allow_reference: bool) -> str:
     return name.iri
 
 
-def normalised(context: WriteContext, changes: ChangeSet,
-               allow_reference: bool = False) -> ChangeSet:
+def normalised(iris: IRIs, changes: ChangeSet, allow_reference: bool = False) -> ChangeSet:
     """The change with every graph name normalised; WriteRefused for a name that cannot be
     written (see the module docstring)."""
     names: dict[str, str] = {}
 
     def name(graph: str) -> str:
         if graph not in names:
-            names[graph] = _name(context, graph, allow_reference)
+            names[graph] = _name(iris, graph, allow_reference)
         return names[graph]
 
     def quad(q: ox.Quad) -> ox.Quad:
@@ -283,7 +281,7 @@ def check(store: Store | None, context: WriteContext, changes: ChangeSet, *,
           allow_reference: bool = False, jobs: int = 1) -> tuple[ChangeSet, dict[str, list[str]]]:
     """The normalised change and the problems of each statement graph it leaves unfit
     (``{}`` if none). Raises WriteRefused for a graph name that cannot be written."""
-    changes = normalised(context, changes, allow_reference)
+    changes = normalised(context.iris, changes, allow_reference)
     names = sorted(g for g in changes.touched() if context.iris.graph_name(g).kind == "statement")
     work = [(g, _after(store, changes, g)) for g in names]
     if jobs > 1 and len(work) >= 8:

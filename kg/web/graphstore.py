@@ -69,7 +69,7 @@ def _writable(graph: str) -> str:
     before the body is read)."""
     kg = get_kg()
     try:
-        return normalised(kg.write_context(), ChangeSet(dropped={graph})).dropped.pop()
+        return normalised(kg.settings.iris, ChangeSet(dropped={graph})).dropped.pop()
     except WriteRefused as exc:
         raise HTTPProblem(exc.status, exc.message) from exc
 

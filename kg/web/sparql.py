@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kg.model.sparql_scan import allowed, max_depth, scan
-from kg.pipeline.write import WriteRefused, write
+from kg.pipeline.write import WriteRefused, normalised, write
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.store.changes import UpdateError, changes_of_update
 from kg.web import conneg
@@ -202,6 +202,7 @@ def _update(text: str) -> Response:
     try:
         changes = changes_of_update(kg.store, text, base_iri=endpoint_url(),
                                     default_graphs=using, named_graphs=using_named)
+        changes = normalised(kg.settings.iris, changes)  # refuses bad names at once
         write(kg.store, kg.write_context(), changes)
     except WriteRefused as exc:
         raise ProtocolError(exc.status, exc.message) from exc
