@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
 from kg.store.base import ChangeSet, Store
 
 RdfTriple = tuple[Node, Node, Node]
+_WRITING = threading.Lock()  # one write at a time in a process: checked, then applied
 MAX_SHOWN = 50  # findings listed in a refusal's message
 
 
@@ -298,6 +300,13 @@ def write(store: Store, context: WriteContext, changes: ChangeSet, *,
     checks of a large change. ``whole``: the dataset file the change was read from by
     :func:`read_dataset` (it replaces the store's whole content): applied by loading the file,
     a store's fastest whole replacement."""
+    with _WRITING:  # checked against the data it is applied to (two merges, each fine alone)
+        store.refresh()
+        _write_checked(store, context, changes, allow_reference, jobs, whole)
+
+
+def _write_checked(store: Store, context: WriteContext, changes: ChangeSet,
+                   allow_reference: bool, jobs: int, whole: Path | None) -> None:
     changes, problems = check(store, context, changes, allow_reference=allow_reference,
                               jobs=jobs)
     if problems:
