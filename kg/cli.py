@@ -126,7 +126,7 @@ def _stored_graphs(settings: Settings):
     iris = settings.iris
     try:
         store = open_store(settings.store, settings.home, options=settings.store_options)
-        names = {n: _statement_id(iris, n) for n in store.graph_names()}
+        names = {n: iris.graph_statement_id(n) for n in store.graph_names()}
         ontology = as_rdflib(str(iris.ontology_graph))
         reference = as_rdflib(str(iris.reference_graph))
     except StoreError as exc:
@@ -135,15 +135,6 @@ def _stored_graphs(settings: Settings):
         _fail(f"{settings.store} holds no ontology or reference graph: load a build first",
               EXIT_INPUT)
     return ontology, reference, ((sid, as_rdflib(n)) for n, sid in names.items() if sid)
-
-
-def _statement_id(iris, name: str) -> str | None:
-    from kg.model.namespaces import IRIError
-
-    try:
-        return iris.graph_name(name).statement_id
-    except IRIError:
-        return None
 
 
 def _file_digest(path: Path) -> str:

@@ -194,3 +194,36 @@ def test_ingest_lists_graph_files_beside_annotations(tmp_path):
     for name in ("b.yaml", "a.nt", "c.ttl", "notes.txt", "README.md"):
         (folder / name).write_text("", encoding="utf-8")
     assert [p.name for p in listing(folder)] == ["a.nt", "b.yaml", "c.ttl"]
+
+
+@pytest.mark.parametrize(("name", "kind", "statement_id"), [
+    (G1, "statement", FIRST),
+    (G1.replace("https://w3id.org", "HTTPS://W3ID.ORG"), "statement", FIRST),
+    (str(IRI.reference_graph), "reference", None),
+    (str(IRI.ontology_graph), "ontology", None),
+    ("http://example.org/graph/statement/x", "other", None),
+    ("https://w3id.org/elsewhere/graph/statement/x", "other", None),
+])
+def test_graph_names_are_parsed_by_the_iris(name, kind, statement_id):
+    parsed = IRI.graph_name(name)
+    assert (parsed.kind, parsed.statement_id) == (kind, statement_id)
+    assert parsed.iri.startswith(name.split("//")[0].lower())
+    assert IRI.graph_statement_id(name) == statement_id
+
+
+@pytest.mark.parametrize("name", [
+    f"{G1}/", f"{G1}#x", f"{G1}?", f"{G1}?x=1", f"{G1}/../{FIRST}", G1.replace("-", "%2D"),
+    G1.replace("/statement/", "/statement//"), "", "not an iri", "relative/graph",
+])
+def test_ambiguous_graph_names_are_refused(name):
+    from kg.model.namespaces import IRIError
+
+    with pytest.raises(IRIError):
+        IRI.graph_name(name)
+    assert IRI.graph_statement_id(name) is None
+
+
+def test_statement_ids_are_parsed_out_of_statement_iris():
+    assert IRI.statement_id(S1[1:-1]) == FIRST
+    assert IRI.statement_id(f"{IRI.base}id/statement/a/b") is None
+    assert IRI.statement_id(f"{IRI.base}id/claim/{FIRST}") is None

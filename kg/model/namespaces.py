@@ -162,6 +162,13 @@ class IRIs:
         """The id of the statement ``<base>id/statement/<id>`` names, else None."""
         return self._local(iri, f"{self.base}id/{INSTANCE_KINDS['stmt']}/")
 
+    def graph_statement_id(self, iri: str) -> str | None:
+        """The id of the statement whose graph ``iri`` names exactly, else None."""
+        try:
+            return self.graph_name(iri).statement_id
+        except IRIError:
+            return None
+
     def _local(self, iri: str, namespace: str) -> str | None:
         if not iri.startswith(namespace):
             return None
