@@ -227,3 +227,24 @@ def test_statement_ids_are_parsed_out_of_statement_iris():
     assert IRI.statement_id(S1[1:-1]) == FIRST
     assert IRI.statement_id(f"{IRI.base}id/statement/a/b") is None
     assert IRI.statement_id(f"{IRI.base}id/claim/{FIRST}") is None
+
+
+def test_a_verdict_counts_only_for_the_content_it_was_made_for(built, settings):
+    """An ingest worker's verdict spares the writer a second check of the same graph, and of
+    that graph only: a verdict on other content is not taken."""
+    import pyoxigraph as ox
+
+    from kg.pipeline.write import Verdict, WriteContext, as_oxigraph, check, content_digest
+    from kg.store.base import ChangeSet
+
+    context = WriteContext.from_files(settings)
+    bad = as_oxigraph(_bad_graph(built))
+    good = [t for t in bad if str(t.object) != OTHER_DATE]
+    assert len(good) == len(bad) - 1
+    forged = {G1: Verdict(content_digest(good), ())}  # made for the good graph
+    _, problems = check(None, context, ChangeSet(graphs={G1: bad}), verdicts=forged)
+    assert "exactly one date" in "\n".join(problems[G1])
+    honest = {G1: Verdict(content_digest(list(reversed(bad))), ("a worker's finding",))}
+    _, problems = check(None, context, ChangeSet(graphs={G1: bad}), verdicts=honest)
+    assert problems == {G1: ["a worker's finding"]}  # taken: same content, any order
+    assert isinstance(bad[0], ox.Triple)

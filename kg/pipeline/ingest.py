@@ -26,7 +26,16 @@ from rdflib import Graph
 
 from kg.config import Settings
 from kg.pipeline.curation import WorkflowError
-from kg.pipeline.write import WriteContext, WriteRefused, as_oxigraph, check, refusal, write
+from kg.pipeline.write import (
+    Verdict,
+    WriteContext,
+    WriteRefused,
+    as_oxigraph,
+    check,
+    refusal,
+    verdict,
+    write,
+)
 from kg.sources.annotations import build_statement
 from kg.sources.yamlsource import SourceError
 from kg.store.base import ChangeSet, Store, StoreError
@@ -77,8 +86,9 @@ class Ingester:
         self.context = context.prepare()
         self.iris = context.iris
 
-    def one(self, path: Path) -> tuple[str, str | None, str]:
-        """``(name, graph IRI, N-Triples)`` for a statement that builds, ``(name, None, why)``
+    def one(self, path: Path) -> tuple[str, str | None, str, Verdict | None]:
+        """``(name, graph IRI, N-Triples, verdict)`` for a statement that builds (the verdict:
+        the write path's checks of it, made here, in the worker), ``(name, None, why, None)``
         else."""
         name = path.stem
         if path.suffix in GRAPH_FILES:
@@ -86,11 +96,12 @@ class Ingester:
         try:
             built = build_statement(path, self.iris, self.context.vocabulary,
                                     self.context.references)
-            return name, str(built.graph_iri), built.triples.ntriples()
         except (SourceError, WorkflowError, OSError) as exc:
-            return name, None, str(exc)
+            return name, None, str(exc), None
+        graph, text = str(built.graph_iri), built.triples.ntriples()
+        return name, graph, text, verdict(self.context, graph, as_oxigraph(text), built.triples)
 
-    def _graph_file(self, path: Path) -> tuple[str, str | None, str]:
+    def _graph_file(self, path: Path) -> tuple[str, str | None, str, Verdict | None]:
         """A statement graph given as a file: ``<id>.nt`` or ``<id>.ttl`` is the graph
         ``<base>graph/statement/<id>``, whose checks are the write path's."""
         name = path.stem
@@ -100,12 +111,12 @@ class Ingester:
                              base_iri=self.iris.base)
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         except (OSError, SyntaxError, ValueError) as exc:
-            return name, None, f"{path}: {' '.join(str(exc).split())[:300]}"
+            return name, None, f"{path}: {' '.join(str(exc).split())[:300]}", None
         text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-        return name, graph, text
+        return name, graph, text, None
 
     def checked(self, files: list[Path], jobs: int,
-                window: int = 512) -> Iterator[tuple[str, str | None, str]]:
+                window: int = 512) -> Iterator[tuple[str, str | None, str, Verdict | None]]:
         """:meth:`one` of each file, in order: in ``jobs`` forked workers when worth it.
 
         ``window`` files are in the workers' hands at any time: enough that they keep
@@ -117,7 +128,7 @@ class Ingester:
                                  initializer=_start_worker,
                                  initargs=(self, os.getpid())) as pool:
             waiting = iter(files)
-            pending: deque[Future[tuple[str, str | None, str]]] = deque(
+            pending: deque[Future[tuple[str, str | None, str, Verdict | None]]] = deque(
                 pool.submit(_work, path) for path in islice(waiting, window))
             while pending:
                 result = pending.popleft().result()
@@ -126,20 +137,23 @@ class Ingester:
                     pending.append(pool.submit(_work, following))
                 yield result
 
-    def load(self, batch: list[tuple[str, str, str]], store: Store | None,
+    def load(self, batch: list[tuple[str, str, str, Verdict | None]], store: Store | None,
              report: IngestReport, jobs: int = 1) -> None:
-        """Write ``(name, graph, N-Triples)`` statements in one write (checked only, when
-        ``store`` is None); a refused statement is reported and the rest written."""
-        names = {graph: name for name, graph, _ in batch}
-        graphs = {graph: as_oxigraph(text) for _, graph, text in batch}
+        """Write ``(name, graph, N-Triples, verdict)`` statements in one write (checked only,
+        when ``store`` is None); a refused statement is reported and the rest written."""
+        names = {graph: name for name, graph, _, _ in batch}
+        graphs = {graph: as_oxigraph(text) for _, graph, text, _ in batch}
+        verdicts = {graph: given for _, graph, _, given in batch if given is not None}
         while graphs:
             try:
                 if store is None:
-                    _, problems = check(None, self.context, ChangeSet(graphs=graphs), jobs=jobs)
+                    _, problems = check(None, self.context, ChangeSet(graphs=graphs),
+                                        jobs=jobs, verdicts=verdicts)
                     if problems:
                         raise WriteRefused(422, "", graphs=problems)
                 else:
-                    write(store, self.context, ChangeSet(graphs=graphs), jobs=jobs)
+                    write(store, self.context, ChangeSet(graphs=graphs), jobs=jobs,
+                          verdicts=verdicts)
             except WriteRefused as exc:
                 if not exc.graphs:
                     report.failed.extend((names[g], exc.message) for g in graphs)
@@ -159,13 +173,13 @@ class Ingester:
             batch_bytes: int = 16 * 2**20) -> IngestReport:
         """Build, check and load ``files``: see :func:`ingest`."""
         report = IngestReport()
-        pending: list[tuple[str, str, str]] = []
+        pending: list[tuple[str, str, str, Verdict | None]] = []
         size = 0
-        for name, graph, text in self.checked(list(files), jobs):
+        for name, graph, text, given in self.checked(list(files), jobs):
             if graph is None:
                 report.failed.append((name, text))
             else:
-                pending.append((name, graph, text))
+                pending.append((name, graph, text, given))
                 size += len(text)
                 if len(pending) >= batch or size >= batch_bytes:
                     self.load(pending, store, report, jobs)
@@ -199,7 +213,7 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _work(path: Path) -> tuple[str, str | None, str]:
+def _work(path: Path) -> tuple[str, str | None, str, Verdict | None]:
     assert _WORKER is not None
     return _WORKER.one(path)
 

@@ -18,10 +18,11 @@ A refused write changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -279,36 +280,70 @@ def refusal(graph: str, problems: Sequence[str]) -> WriteRefused:
                              f"{shown}{more}", problems, {graph: list(problems)})
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """:func:`statement_problems` of a statement graph, found by a worker that had the graph
+    at hand (an ingest worker that built it), bound to the graph's content by its digest: a
+    write of exactly that content takes the verdict instead of checking it again."""
+
+    digest: str
+    problems: tuple[str, ...]
+
+
+def content_digest(triples: Iterable[ox.Triple]) -> str:
+    """A digest of a graph's triples, the same whatever their order."""
+    lines = sorted(str(t) for t in triples)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def verdict(context: WriteContext, graph: str, triples: list[ox.Triple],
+            built: Iterable[RdfTriple]) -> Verdict:
+    """The verdict on replacing ``graph`` by ``triples`` (``built``: the same triples as
+    rdflib made them)."""
+    return Verdict(content_digest(triples), tuple(statement_problems(context, graph, built)))
+
+
 def check(store: Store | None, context: WriteContext, changes: ChangeSet, *,
-          allow_reference: bool = False, jobs: int = 1) -> tuple[ChangeSet, dict[str, list[str]]]:
+          allow_reference: bool = False, jobs: int = 1,
+          verdicts: Mapping[str, Verdict] | None = None
+          ) -> tuple[ChangeSet, dict[str, list[str]]]:
     """The normalised change and the problems of each statement graph it leaves unfit
     (``{}`` if none). Raises WriteRefused for a graph name that cannot be written."""
     changes = normalised(context.iris, changes, allow_reference)
     names = sorted(g for g in changes.touched() if context.iris.graph_name(g).kind == "statement")
-    work = [(g, _after(store, changes, g)) for g in names]
+    partial = {q.graph_name.value for q in [*changes.removed, *changes.added]}
+    known: dict[str, list[str]] = {}
+    for graph, given in (verdicts or {}).items():
+        if (graph in changes.graphs and graph not in partial
+                and given.digest == content_digest(changes.graphs[graph])):
+            known[graph] = list(given.problems)
+    work = [(g, _after(store, changes, g)) for g in names if g not in known]
     if jobs > 1 and len(work) >= 8:
         results = _in_workers(context, work, jobs)
     else:
         results = [statement_problems(context, g, as_rdflib(triples)) for g, triples in work]
-    return changes, {g: p for (g, _), p in zip(work, results, strict=True) if p}
+    found = dict(zip([g for g, _ in work], results, strict=True)) | known
+    return changes, {g: p for g, p in sorted(found.items()) if p}
 
 
 def write(store: Store, context: WriteContext, changes: ChangeSet, *,
-          allow_reference: bool = False, jobs: int = 1, whole: Path | None = None) -> None:
+          allow_reference: bool = False, jobs: int = 1, whole: Path | None = None,
+          verdicts: Mapping[str, Verdict] | None = None) -> None:
     """Check a change (see the module docstring) and apply it; WriteRefused, and nothing
     changed, if any part of it is refused. ``jobs``: worker processes for the statement
     checks of a large change. ``whole``: the dataset file the change was read from by
     :func:`read_dataset` (it replaces the store's whole content): applied by loading the file,
-    a store's fastest whole replacement."""
+    a store's fastest whole replacement. ``verdicts``: see :class:`Verdict`."""
     with _WRITING:  # checked against the data it is applied to (two merges, each fine alone)
         store.refresh()
-        _write_checked(store, context, changes, allow_reference, jobs, whole)
+        _write_checked(store, context, changes, allow_reference, jobs, whole, verdicts)
 
 
 def _write_checked(store: Store, context: WriteContext, changes: ChangeSet,
-                   allow_reference: bool, jobs: int, whole: Path | None) -> None:
+                   allow_reference: bool, jobs: int, whole: Path | None,
+                   verdicts: Mapping[str, Verdict] | None) -> None:
     changes, problems = check(store, context, changes, allow_reference=allow_reference,
-                              jobs=jobs)
+                              jobs=jobs, verdicts=verdicts)
     if problems:
         graph = min(problems)
         refused = refusal(graph, problems[graph])
