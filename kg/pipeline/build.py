@@ -12,16 +12,17 @@ from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF
 
 from kg.config import Settings
 from kg.files import write_atomically
-from kg.model.namespaces import EKG, SEM, IRIs
+from kg.model.namespaces import IRIs
 from kg.model.triples import Triple
+from kg.pipeline.write import WriteContext, add_event_closure
 from kg.sources.annotations import BuiltStatement, annotation_files, build_statement
-from kg.sources.ontology import load_ontology
-from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
 from kg.sources.yamlsource import SourceError
+
+__all__ = ["FORMATS", "BuildError", "BuildResult", "add_event_closure", "build",
+           "nquads_lines", "write_dataset"]
 
 FORMATS = {".nq": "nquads", ".trig": "trig"}
 
@@ -39,6 +40,7 @@ class BuildResult:
     ontology: Graph
     reference: Graph
     statements: list[BuiltStatement] = field(default_factory=list)
+    context: WriteContext | None = field(default=None, repr=False)
 
     def dataset(self, iris: IRIs) -> Dataset:
         ds = Dataset()
@@ -61,47 +63,30 @@ def _fill(target: Graph, source: Iterable[Triple]) -> None:
         target.add(triple)
 
 
-def build(settings: Settings, only: list[Path] | None = None) -> BuildResult:
-    """Build everything; raise BuildError listing every file that failed."""
+def build(settings: Settings, only: list[Path] | None = None,
+          context: WriteContext | None = None) -> BuildResult:
+    """Build everything (or the annotation files ``only``), with the ontology and reference
+    data of ``context`` (default: the repository's files); raise BuildError listing every
+    file that failed."""
     iris = settings.iris
     errors: list[SourceError] = []
-    ontology = load_ontology(settings.ontology_dir)
-    try:
-        reference = load_reference(settings.reference_dir, iris)
-    except SourceError as exc:
-        raise BuildError([exc]) from exc
-    add_event_closure(reference)
-    vocab = Vocabulary(ontology)
-    refs = ReferenceIndex(reference)
-    result = BuildResult(ontology=ontology, reference=reference)
+    if context is None:
+        try:
+            context = WriteContext.from_files(settings)
+        except SourceError as exc:
+            raise BuildError([exc]) from exc
+    result = BuildResult(ontology=context.ontology, reference=context.reference,
+                         context=context)
     files = only if only is not None else list(annotation_files(settings.statements_dir))
     for path in files:
         try:
-            result.statements.append(build_statement(path, iris, vocab, refs))
+            result.statements.append(
+                build_statement(path, iris, context.vocabulary, context.references))
         except SourceError as exc:
             errors.append(exc)
     if errors:
         raise BuildError(errors)
     return result
-
-
-def add_event_closure(reference: Graph) -> None:
-    """Materialise ekg:withinEvent, the reflexive and transitive closure of sem:subEventOf.
-
-    Queries then find an event's sub-events with one triple pattern instead of a property
-    path, which every store answers fast (Virtuoso's ``*`` paths misbehave in larger queries).
-    """
-    events = set(reference.subjects(RDF.type, EKG.EventReference))
-    parents = {e: set(reference.objects(e, SEM.subEventOf)) for e in events}
-    for event in events:
-        seen, todo = {event}, [event]
-        while todo:
-            for parent in parents.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        for ancestor in seen:
-            reference.add((event, EKG.withinEvent, ancestor))
 
 
 def nquads_lines(result: BuildResult, iris: IRIs) -> list[str]:
