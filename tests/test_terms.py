@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
@@ -11,6 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
 
+from kg.cli import main
 from kg.model.terms import (
     TermCache,
     graph_name_to_ox,
@@ -181,3 +183,17 @@ def test_random_quads_cross_both_ways(triples, name):
     assert [quad_to_rdflib(q) for q in quads] == [(*t, name) for t in triples]
     dataset = ox.Dataset(quads)
     assert len(dataset) == len(set(triples))
+
+
+def test_kg_validate_store_reads_the_stored_graphs_through_the_bridge(home, built, built_file,
+                                                                    monkeypatch):
+    """`kg validate --store` gets each stored graph as rdflib terms without N-Triples text,
+    and finds the shipped graphs valid, as `kg validate` finds the files."""
+    monkeypatch.setenv("KG_STORE", "oxigraph:var/test-store")
+    monkeypatch.setenv("KG_BUILD_FILE", str(built_file))
+    runner = CliRunner()
+    assert runner.invoke(main, ["--home", str(home), "load"]).exit_code == 0
+    result = runner.invoke(main, ["--home", str(home), "validate", "--store"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        f"valid: {1 + len(built.statements)} graph(s) checked: 0 violation(s)")
