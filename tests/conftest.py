@@ -87,8 +87,10 @@ def client(app):
 #   server     - it (or a fixture it uses) starts a real server process: `kg serve`
 #                (tests/live.py), Virtuoso or Oxigraph (tests/servers.py), chromium;
 #   processes  - it runs commands as child processes (`kg ...`, killed writers, isql);
-#   property   - a hypothesis test drawing at least PROPERTY_CASES examples.
-# Each of these also marks the test `slow`; a test can be marked `slow` by hand as well.
+#   property   - a hypothesis test drawing at least PROPERTY_CASES examples;
+#   bench      - it runs the benchmark harness (bench/).
+# Each of these also marks the test `slow`. A test whose cost is its own work (seconds of CPU
+# in this process) is marked `slow` by hand, in its file or, for now, in SLOW below.
 
 # What starts a process, by module: the names whose use marks a test, and the marker.
 SPAWNING: dict[str, tuple[str, set[str] | None]] = {
@@ -98,6 +100,13 @@ SPAWNING: dict[str, tuple[str, set[str] | None]] = {
     "subprocess": ("processes", {"run", "Popen", "call", "check_call", "check_output"}),
 }
 PROPERTY_CASES = 50
+# Tests marked slow by hand, by module and function, with what they cost (CPU, measured).
+SLOW: dict[str, dict[str, str]] = {
+    "test_browse": {"test_dumps_parse_and_hold_every_named_graph":
+                    "rdflib parses each of the four dumps: ~12 s"},
+    "test_workflow": {"test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does":
+                      "ingests twice, once with worker processes: ~13 s"},
+}
 
 
 def _code_parts(code: types.CodeType) -> tuple[set[str], set[str]]:
@@ -117,14 +126,24 @@ def _origin(value: object) -> str:
     return (name or "").split(".")[0]
 
 
-def _local(value: object) -> bool:
-    """Whether ``value`` is the tests' or the benchmarks' own code (followed when called;
-    kg's own code is not: it starts nothing by itself)."""
+def _file(value: object) -> Path | None:
     module = value if isinstance(value, types.ModuleType) else \
         sys.modules.get(getattr(value, "__module__", None) or "")
     path = getattr(module, "__file__", None)
-    return bool(path) and Path(path).resolve().is_relative_to(ROOT) and \
-        not Path(path).resolve().is_relative_to(ROOT / "kg")
+    return Path(path).resolve() if path else None
+
+
+def _local(value: object) -> bool:
+    """Whether ``value`` is the tests' or the benchmarks' own code (followed when called;
+    kg's own code is not: it starts nothing by itself)."""
+    path = _file(value)
+    return path is not None and path.is_relative_to(ROOT) and \
+        not path.is_relative_to(ROOT / "kg")
+
+
+def _bench(value: object) -> bool:
+    path = _file(value)
+    return path is not None and path.is_relative_to(ROOT / "bench")
 
 
 def _spawns(function: Callable, item: pytest.Item, seen: set[Callable]) -> set[str]:
@@ -147,6 +166,8 @@ def _spawns(function: Callable, item: pytest.Item, seen: set[Callable]) -> set[s
                 if spawners is None or names & spawners:
                     found.add(marker)
             elif value is not None and _local(value):  # `load.run_load(...)`
+                if _bench(value):
+                    found.add("bench")
                 for attribute in names:
                     inner = getattr(value, attribute, None)
                     if isinstance(inner, types.FunctionType):
@@ -156,6 +177,8 @@ def _spawns(function: Callable, item: pytest.Item, seen: set[Callable]) -> set[s
             if spawners is None or name in spawners:
                 found.add(marker)
         elif isinstance(value, types.FunctionType) and _local(value):
+            if _bench(value):
+                found.add("bench")
             found |= _spawns(value, item, seen)
     if "getfixturevalue" in names:
         manager = item.session._fixturemanager
@@ -166,22 +189,38 @@ def _spawns(function: Callable, item: pytest.Item, seen: set[Callable]) -> set[s
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    known: dict[tuple[Callable, str], set[str]] = {}  # parametrised tests, shared fixtures
+
+    def spawns(function: Callable, item: pytest.Item) -> set[str]:
+        key = (function, item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
+        if key not in known:
+            known[key] = _spawns(function, item, set())
+        return known[key]
+
     for item in items:
         function = getattr(item, "obj", None)
         if function is None:
             continue
-        seen: set[Callable] = set()
-        kinds = _spawns(function, item, seen)
+        kinds = set(spawns(function, item))
         fixtureinfo = getattr(item, "_fixtureinfo", None)
         for name in getattr(item, "fixturenames", ()):
             for definition in (fixtureinfo.name2fixturedefs.get(name, ())
                                if fixtureinfo else ()):
-                kinds |= _spawns(definition.func, item, seen)
+                kinds |= spawns(definition.func, item)
         hypothesis_settings = getattr(function, "_hypothesis_internal_use_settings", None)
         if getattr(function, "is_hypothesis_test", False) and (
                 hypothesis_settings is None or hypothesis_settings.max_examples >= PROPERTY_CASES):
             kinds.add("property")
+        by_hand = SLOW.get(item.module.__name__, {}) if item.module else {}  # type: ignore
+        if getattr(function, "__name__", None) in by_hand:
+            kinds.add("slow")
         for kind in sorted(kinds):
             item.add_marker(kind)
         if kinds:
             item.add_marker("slow")
+    for module_name, functions in SLOW.items():  # a renamed test must not slip back in
+        module = sys.modules.get(module_name)
+        missing = [f for f in functions if module is not None and not hasattr(module, f)]
+        if missing:
+            raise pytest.UsageError(f"tests/conftest.py SLOW names no test {missing} in "
+                                    f"{module_name}")

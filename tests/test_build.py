@@ -17,6 +17,7 @@ from kg.config import load_settings
 from kg.pipeline.build import build, nquads_lines, write_dataset
 
 
+@pytest.mark.slow  # rdflib parses the whole dataset twice
 def test_dataset_parses_as_nquads_and_trig_with_every_graph(built, settings, tmp_path):
     iris = settings.iris
     expected = {str(iri) for iri, _ in built.graphs(iris)}
@@ -32,6 +33,7 @@ def test_dataset_parses_as_nquads_and_trig_with_every_graph(built, settings, tmp
             assert isomorphic(ds.graph(iri), graph), f"{iri} differs after {fmt} round trip"
 
 
+@pytest.mark.slow  # rdflib writes and parses every graph as Turtle
 def test_each_graph_round_trips_through_turtle(built, settings):
     for iri, graph in built.graphs(settings.iris):
         again = Graph().parse(data=graph.serialize(format="turtle"), format="turtle")
@@ -63,6 +65,7 @@ def test_the_base_iri_is_configurable(tmp_path):
     assert not any("https://w3id.org/ekg/id/" in line for line in lines)
 
 
+@pytest.mark.slow  # three builds through the CLI
 def test_cli_build_writes_nquads_and_trig(tmp_path):
     runner = CliRunner()
     for name in ("out.nq", "out.trig"):

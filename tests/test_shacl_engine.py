@@ -59,6 +59,7 @@ def test_same_results_on_every_shape_fixture(engines, path):
         assert expected, "an invalid fixture that pyshacl accepts proves nothing"
 
 
+@pytest.mark.slow  # pyshacl on the whole shipped graph: ~7 s of CPU
 def test_same_results_on_the_shipped_graph(engines, built):
     compiled, reference = engines
     statements = [(s.statement_id, s.graph) for s in built.statements]
@@ -109,6 +110,7 @@ def _mutate(graph: Graph, reference: Graph, rng: random.Random) -> Graph:
     return out
 
 
+@pytest.mark.slow  # pyshacl on 60 mutated statements: ~20 s of CPU
 def test_same_results_on_mutated_statements(engines, built):
     compiled, reference = engines
     rng = random.Random(20261129)

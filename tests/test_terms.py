@@ -29,7 +29,9 @@ from kg.model.terms import (
 
 S, P = URIRef("https://example.org/s"), URIRef("https://example.org/p")
 G = URIRef("https://example.org/g")
-CASES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CASES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# rdflib warns about ill-typed literals ("1e0"^^xsd:boolean) that the bridge carries as they are.
+WEIRD = pytest.mark.filterwarnings("ignore:(Serializing|Parsing) weird:UserWarning")
 
 
 def _via_text(graph: Graph) -> Graph:
@@ -140,8 +142,12 @@ def test_the_shipped_statements_cross_as_a_text_round_trip_would(built, settings
     for iri, graph in built.graphs(settings.iris):
         triples = ox_triples(graph)
         assert len(triples) == len(graph)
-        assert isomorphic(rdflib_graph(triples), _via_text(graph)), iri
-        assert isomorphic(rdflib_graph(triples), _plain(graph)), iri
+        via_text = _via_text(graph)
+        back = rdflib_graph(triples)
+        if any(isinstance(t, BNode) for triple in graph for t in triple):
+            assert isomorphic(back, via_text) and isomorphic(back, _plain(graph)), iri
+        else:  # the same terms exactly, which is also quicker to compare
+            assert set(back) == set(via_text) == set(_plain(graph)), iri
 
 
 # -------------------------------------------------------------- random graphs (hypothesis)
@@ -164,8 +170,9 @@ _literals = st.one_of(
 _triples = st.tuples(st.one_of(_iris, _bnodes), _iris, st.one_of(_iris, _bnodes, _literals))
 
 
+@WEIRD
 @CASES
-@given(st.lists(_triples, max_size=25))
+@given(st.lists(_triples, max_size=12))
 def test_random_graphs_cross_both_ways(triples):
     graph = Graph()
     for triple in triples:
@@ -176,8 +183,9 @@ def test_random_graphs_cross_both_ways(triples):
     assert sorted(map(str, ox_triples(back))) == sorted(map(str, there))
 
 
+@WEIRD
 @CASES
-@given(st.lists(_triples, max_size=15), st.one_of(st.none(), _iris, _bnodes))
+@given(st.lists(_triples, max_size=12), st.one_of(st.none(), _iris, _bnodes))
 def test_random_quads_cross_both_ways(triples, name):
     quads = ox_quads(triples, name)
     assert [quad_to_rdflib(q) for q in quads] == [(*t, name) for t in triples]
