@@ -106,6 +106,9 @@ SLOW: dict[str, dict[str, str]] = {
                     "rdflib parses each of the four dumps: ~12 s"},
     "test_workflow": {"test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does":
                       "ingests twice, once with worker processes: ~13 s"},
+    "test_cli": {"test_load_fills_the_store_once": "builds and loads the whole dataset: ~4 s"},
+    "test_extract": {"test_draft_yaml_is_refused_until_reviewed_then_builds":
+                     "drafts, reviews and builds a statement: ~4.5 s"},
 }
 
 
