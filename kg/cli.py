@@ -113,15 +113,13 @@ def validate_command(state: _State, in_store: bool) -> None:
 
 def _stored_graphs(settings: Settings):
     """The ontology, the reference graph and (id, graph) of each statement graph in the store."""
-    import pyoxigraph as ox
     from rdflib import Graph
 
+    from kg.model.terms import rdflib_graph
     from kg.store import StoreError, open_store
 
     def as_rdflib(name: str) -> Graph:
-        triples = list(store.graph_triples(name))
-        text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-        return Graph().parse(data=text, format="nt")
+        return rdflib_graph(store.graph_triples(name))
 
     iris = settings.iris
     try:

@@ -6,16 +6,18 @@ written with sorted lines, so rebuilding gives a byte-identical file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from kg.config import Settings
 from kg.files import write_atomically
 from kg.model.namespaces import IRIs
+from kg.model.terms import TermCache, ox_quads
 from kg.model.triples import Triple
 from kg.pipeline.write import WriteContext, add_event_closure
 from kg.sources.annotations import BuiltStatement, annotation_files, build_statement
@@ -90,16 +92,23 @@ def build(settings: Settings, only: list[Path] | None = None,
 
 
 def nquads_lines(result: BuildResult, iris: IRIs) -> list[str]:
-    """The dataset as sorted N-Quads lines: the same input always gives the same lines."""
-    lines: set[str] = set()
-    for graph_iri, graph in result.graphs(iris):
-        name = graph_iri.n3()
-        if any(isinstance(term, BNode) for triple in graph for term in triple):
-            graph = to_canonical_graph(graph)  # blank node labels from content, not chance
-        for line in graph.serialize(format="nt").splitlines():
-            if line.strip():
-                lines.add(f"{line[:-2].rstrip()} {name} .")
-    return sorted(lines)
+    """The dataset as sorted N-Quads lines: the same input always gives the same lines.
+
+    The triples go to pyoxigraph term by term (no N-Triples text in between) and its
+    N-Quads writer writes them; a statement's rdflib graph is made only to canonicalise
+    its blank nodes."""
+    sources: list[tuple[URIRef, Iterable[Triple], Callable[[], Graph]]] = [
+        (iris.ontology_graph, result.ontology, lambda: result.ontology),
+        (iris.reference_graph, result.reference, lambda: result.reference)]
+    sources += [(b.graph_iri, b.triples, lambda b=b: b.graph) for b in result.statements]
+    memo = TermCache()  # each term converted once across graphs
+    quads: list[ox.Quad] = []
+    for graph_iri, triples, as_graph in sources:
+        if any(isinstance(term, BNode) for triple in triples for term in triple):
+            triples = to_canonical_graph(as_graph())  # blank node labels from content
+        quads.extend(ox_quads(triples, graph_iri, memo))
+    text = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    return sorted(set(text.splitlines()))
 
 
 def write_dataset(result: BuildResult, iris: IRIs, path: Path) -> int:
