@@ -9,9 +9,6 @@ from flask import request
 from kg.web.errors import HTTPProblem
 from kg.web.state import get_kg
 
-#: Kept for code that still catches it by this name: a refused token is an HTTPProblem.
-Unauthorised = HTTPProblem
-
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kg"'}
 
 

@@ -19,7 +19,7 @@ from kg.isolation import IsolatedFailure, run_in_child
 from kg.pipeline.write import WriteRefused, as_oxigraph, normalised, write
 from kg.store.base import ChangeSet
 from kg.web import conneg
-from kg.web.auth import Unauthorised, require_token
+from kg.web.auth import require_token
 from kg.web.errors import HTTPProblem
 from kg.web.state import get_kg
 
@@ -142,10 +142,7 @@ def replace() -> Response:
 
 
 def _authorise() -> None:
-    try:
-        require_token("writing")
-    except Unauthorised as exc:
-        raise HTTPProblem(exc.status, exc.message, exc.headers) from exc
+    require_token("writing")
 
 
 @bp.post("/graph-store")

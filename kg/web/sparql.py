@@ -19,7 +19,7 @@ from kg.pipeline.write import WriteRefused, normalised, write
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.store.changes import UpdateError, changes_of_update
 from kg.web import conneg
-from kg.web.auth import Unauthorised, require_token
+from kg.web.auth import require_token
 from kg.web.errors import HTTPProblem
 from kg.web.executor import QueryFailed, QueryJob
 from kg.web.state import get_kg
@@ -34,10 +34,6 @@ _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 MAX_NESTING = 256  # pyoxigraph's parser overflows its stack on far deeper nesting
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-
-
-#: The old name of HTTPProblem here; the app-wide handler answers both.
-ProtocolError = HTTPProblem
 
 
 def endpoint_url() -> str:
@@ -182,10 +178,7 @@ def _update(text: str) -> Response:
     into the quads it adds and removes (so RAND(), NOW(), blank nodes and relative IRIs are
     resolved once, here), which are checked like every other write and then applied."""
     kg = get_kg()
-    try:
-        require_token("SPARQL Update")
-    except Unauthorised as exc:
-        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
+    require_token("SPARQL Update")
     _check_reach(text, "update")
     using = _graph_params("using-graph-uri")
     using_named = _graph_params("using-named-graph-uri")
@@ -195,15 +188,15 @@ def _update(text: str) -> Response:
         changes = normalised(kg.settings.iris, changes)  # refuses bad names at once
         write(kg.store, kg.write_context(), changes)
     except WriteRefused as exc:
-        raise ProtocolError(exc.status, exc.message) from exc
+        raise HTTPProblem(exc.status, exc.message) from exc
     except QuerySyntaxError as exc:
-        raise ProtocolError(400, f"syntax error: {' '.join(str(exc).split())[:300]}") from exc
+        raise HTTPProblem(400, f"syntax error: {' '.join(str(exc).split())[:300]}") from exc
     except UpdateError as exc:
-        raise ProtocolError(400, str(exc)) from exc
+        raise HTTPProblem(400, str(exc)) from exc
     except StoreUnavailable as exc:
-        raise ProtocolError(503, str(exc)) from exc
+        raise HTTPProblem(503, str(exc)) from exc
     except StoreError as exc:
-        raise ProtocolError(500, f"the update failed: {exc}") from exc
+        raise HTTPProblem(500, f"the update failed: {exc}") from exc
     finally:
         kg.invalidate()
     return Response("update applied\n", 200, mimetype="text/plain")
