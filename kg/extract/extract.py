@@ -123,9 +123,11 @@ class Extractor:
             draft.times += times
             masked = page + symbols + [(t.start, t.end) for t in times]
             offset = len(draft.figures)
+            carried = draft.figures[previous[-1]].measure \
+                if previous and _OF_THEM.match(text, sentence.start, sentence.end) else None
             found_figures, unread = read_figures(text, sentence.id, sentence.start,
                                                  sentence.end, self.lexicon, draft.mentions,
-                                                 masked)
+                                                 masked, carried)
             for n, figure in enumerate(found_figures):
                 if figure.part_of is not None:
                     figure = _shift(figure, offset)

@@ -67,6 +67,8 @@ _POPULATION_MEASURES = {
     "settlements": {"settlements-retaken", "destroyed-or-damaged", "territory-occupied"},
     "territory": {"territory-occupied", "settlements-retaken"},
 }
+#: Measures of an area ("80,000 hectares of forest were burnt").
+_AREA_MEASURES = frozenset({"territory-occupied", "settlements-retaken", "destroyed-or-damaged"})
 _MODIFIERS = 4
 _WINDOW = 160
 _VAGUE = frozenset({"numerous", "a-few", "several"})
@@ -94,9 +96,9 @@ _EVENT_NOUNS = frozenset("""
     provocations clashes offensives bombings massacres operations crimes cases
 """.split())
 #: Something happened to what is counted, though no measure word says what ("were stopped").
-_PASSIVE_AFTER = re.compile(r"(?:\s+(?:of|in|on|at|from)\s+[\w\s,'’-]{0,50}?)?\s+"
-                            r"(?:were|was|have\s+been|had\s+been|has\s+been)\s+"
-                            r"(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|lt|pt|nt)\b", re.I)
+_PASSIVE_AFTER = re.compile(r"(?:\s+(?:of|in|on|at|from)\s+[\w\s,'’-]{0,50}?)?,?\s+"
+                            r"(?:were|was|have|has|had)\s+(?:been\s+)?(?:\w+ly\s+)?"
+                            r"\w+(?:ed|en|wn|ne|lt|pt|nt|me)\b", re.I)
 _FROM = re.compile(r"\b(?:from|out\s+of)\s+(?:the\s+)?$", re.I)
 
 
@@ -353,9 +355,14 @@ class Unread:
 
 
 def read_figures(text: str, sentence_id: str, start: int, end: int, lex: Lexicon,
-                 mentions: list[Mention], masked: list[tuple[int, int]]
-                 ) -> tuple[list[Figure], list[Unread]]:
-    """The figures of one sentence, and the quantities in it that gave none (with why)."""
+                 mentions: list[Mention], masked: list[tuple[int, int]],
+                 carried: str | None = None) -> tuple[list[Figure], list[Unread]]:
+    """The figures of one sentence, and the quantities in it that gave none (with why).
+
+    ``carried`` is the measure of the figure of the sentence before when this one
+    counts some of it ("… went missing. Of them, 600 were civilians"): the first
+    figure and its parts take it when no word of their own names one.
+    """
     cands = _candidates(text, start, end, lex, masked)
     for i, c in enumerate(cands):
         limit = cands[i + 1].start if i + 1 < len(cands) else end
@@ -364,9 +371,10 @@ def read_figures(text: str, sentence_id: str, start: int, end: int, lex: Lexicon
     for c in cands:
         if c.head is None and c.value is not None:
             _number_of(text, c, start, lex)
+    # "many", "several" with no counted noun ("many countries") are no quantity to read
     unread = [Unread(c.q_start, c.q_end, text[c.q_start:c.q_end],
                      f"no counted noun after {text[c.q_start:c.q_end]!r}")
-              for c in cands if c.head is None]
+              for c in cands if c.head is None and c.qualifier not in _VAGUE]
     cands = [c for c in cands if c.head is not None]
     affiliations: list[str | None] = []
     for i, c in enumerate(cands):
@@ -375,6 +383,11 @@ def read_figures(text: str, sentence_id: str, start: int, end: int, lex: Lexicon
         affiliations.append(affiliation)
     parts = _parts(text, cands)
     measures = _measures(text, cands, parts, bounds_at, start, end, lex)
+    if carried and cands and measures[0] is None:
+        measures[0] = carried
+        for i in range(1, len(cands)):
+            if measures[i] is None and parts[i] is not None:
+                measures[i] = measures[parts[i]]
     result: list[Figure] = []
     index: dict[int, int] = {}
     for i, c in enumerate(cands):
@@ -384,6 +397,11 @@ def read_figures(text: str, sentence_id: str, start: int, end: int, lex: Lexicon
                                  f"{text[c.start:c.end]!r}: a vague quantity and no measure "
                                  "word says what happened to those counted"))
             continue
+        if measure is None and c.unit in _AREA_UNITS:
+            following = cands[i + 1].start if i + 1 < len(cands) else end
+            found = [lex.measure(m.group()) for m in
+                     lex.measure_re.finditer(text, c.end, min(following, c.end + _WINDOW))]
+            measure = next((m for m in found if m in _AREA_MEASURES), None)
         if (measure == "damage-cost") != (c.unit in _MONEY_UNITS):
             measure = None  # "damage" is the measure of sums of money, and their only one
         if measure is None and (c.generic or c.population is None and c.anaphoric):
@@ -458,6 +476,9 @@ def _parts(text: str, cands: list[_Candidate]) -> list[int | None]:
                 part = i - 1
             elif _AND_PART.match(between) and parts[i - 1] is not None:
                 part = parts[i - 1]
+            elif re.match(r"\s+of\s+(?:them|whom|these|those)\b", text[c.q_end:c.q_end + 20],
+                          re.I):  # "412 persons, 190 of them civilians"
+                part = i - 1
             elif c.anaphoric and not c.head_measure:  # "many of them"
                 part = i - 1
             if c.anaphoric:  # "many of them", "and 26 were wounded": the same population
