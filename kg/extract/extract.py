@@ -2,7 +2,9 @@
 
 Everything here is a *draft* for a person to review (``review: machine-drafted``):
 nothing :func:`extract` finds enters the graph until a curator has checked it,
-corrected it and set ``review: accepted`` in the annotation file.
+corrected it and set ``review: accepted`` in the annotation file. Nothing is dropped
+silently either: a sentence holding a cue that gave no proposal is listed in
+:attr:`Draft.unresolved` with the reason.
 """
 
 from __future__ import annotations
