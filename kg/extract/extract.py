@@ -2,12 +2,15 @@
 
 Everything here is a *draft* for a person to review (``review: machine-drafted``):
 nothing :func:`extract` finds enters the graph until a curator has checked it,
-corrected it and set ``review: accepted`` in the annotation file.
+corrected it and set ``review: accepted`` in the annotation file. Nothing is dropped
+silently either: a sentence holding a cue that gave no proposal is listed in
+:attr:`Draft.unresolved` with the reason.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.extract.draft import draft_yaml
-from kg.extract.figures import Figure, figures
+from kg.extract.figures import Figure, read_figures
 from kg.extract.lexicon import Lexicon, lexicon
 from kg.extract.mentions import Attribution, EntityMatcher, Mention, attributions
 from kg.extract.metadata import Metadata, metadata
@@ -24,7 +27,8 @@ from kg.extract.segment import Sentence, furniture, sentences
 from kg.extract.times import TimeExpression, time_expressions
 from kg.sources.reference import ReferenceIndex
 
-__all__ = ["Draft", "Extractor", "InputError", "draft_yaml", "extract", "load_text", "to_json"]
+__all__ = ["Draft", "Extractor", "InputError", "Unresolved", "draft_yaml", "extract", "load_text",
+           "to_json"]
 
 REVIEW = "machine-drafted"
 MAX_BYTES = 5 * 1024 * 1024
@@ -32,6 +36,21 @@ MAX_BYTES = 5 * 1024 * 1024
 
 class InputError(ValueError):
     """A text that cannot be drafted: empty, binary, not UTF-8, too large, no sentences."""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A sentence (or span) that holds a cue but produced no proposal, and why.
+
+    Every drafting step appends to :attr:`Draft.unresolved` so that a reviewer is told
+    what the extractor saw and could not read (a numeral with no counted noun, a blame
+    cue with no actor); ``start``/``end`` are code-point offsets into the text.
+    """
+
+    start: int
+    end: int
+    text: str
+    why: str
 
 
 @dataclass
@@ -46,6 +65,7 @@ class Draft:
     attributions: list[Attribution] = field(default_factory=list)
     metadata: Metadata = field(default_factory=Metadata)
     review: str = REVIEW
+    unresolved: list[Unresolved] = field(default_factory=list)
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence holding ``offset``, if any."""
@@ -93,6 +113,7 @@ class Extractor:
         year = int(when[:4]) if when else None
         today = _day(when)
         symbols = [(s["start"], s["end"]) for s in meta.symbols]
+        previous: list[int] = []  # the wholes among the figures of the sentence before
         for sentence in found:
             if any(s <= sentence.start and sentence.end <= e for s, e in page):
                 continue  # a running head, a job number
@@ -104,11 +125,32 @@ class Extractor:
             draft.times += times
             masked = page + symbols + [(t.start, t.end) for t in times]
             offset = len(draft.figures)
-            for figure in figures(text, sentence.id, sentence.start, sentence.end, self.lexicon,
-                                  draft.mentions, masked):
+            carried = draft.figures[previous[-1]].measure \
+                if previous and _OF_THEM.match(text, sentence.start, sentence.end) else None
+            found_figures, unread = read_figures(text, sentence.id, sentence.start,
+                                                 sentence.end, self.lexicon, draft.mentions,
+                                                 masked, carried)
+            for n, figure in enumerate(found_figures):
                 if figure.part_of is not None:
                     figure = _shift(figure, offset)
+                elif n == 0 and previous and _OF_THEM.match(text, sentence.start, figure.start):
+                    figure = replace(figure, part_of=previous[-1])  # "… Of them, 600 were …"
+                elif n > 0 and found_figures[0].part_of is None and \
+                        draft.figures[offset].part_of is not None and \
+                        _parts_of_first(text, found_figures, n):
+                    figure = replace(figure, part_of=draft.figures[offset].part_of)
+                if figure.part_of is not None and figure.measure is None:
+                    whole = draft.figures[figure.part_of]  # a part shares its whole's measure
+                    figure = replace(figure, measure=whole.measure,
+                                     confidence=round(min(0.8, figure.confidence + 0.25), 2)
+                                     if whole.measure else figure.confidence)
                 draft.figures.append(figure)
+            previous = [i for i in range(offset, len(draft.figures))
+                        if draft.figures[i].part_of is None]
+            if unread:
+                draft.unresolved.append(Unresolved(
+                    sentence.start, sentence.end, sentence.text(text),
+                    "; ".join(u.why for u in unread)))
             draft.attributions += attributions(text, sentence.start, sentence.end,
                                                draft.mentions)
         return draft
@@ -119,6 +161,17 @@ def _day(when: str | None) -> date | None:
         return date.fromisoformat(when) if when and len(when) == 10 else None
     except ValueError:
         return None
+
+
+#: A sentence whose first figure counts some of the figure before: "Of them, 600 were …".
+_OF_THEM = re.compile(r"[\s\W]*(?:of|among)\s+(?:them|these|those|whom)\b", re.I)
+
+
+def _parts_of_first(text: str, found: list[Figure], n: int) -> bool:
+    """True if figure ``n`` is listed with the sentence's first figure ("…, 50 children")."""
+    return all(found[k].part_of is None and re.fullmatch(
+        r"\s*(?:,|and|,\s*and|;|including|among\s+them)\s*", text[found[k - 1].end:found[k].start],
+        re.I) is not None for k in range(1, n + 1))
 
 
 def _shift(figure: Figure, offset: int) -> Figure:
@@ -171,6 +224,7 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "qualifier": f.qualifier, "min": f.minimum, "max": f.maximum, "rule": f.rule,
             "measure": f.measure, "population": f.population, "unit": f.unit,
             "affiliation": f.affiliation, "part_of": f.part_of, "sentence": f.sentence,
+            "from_place": f.from_place, "confidence": f.confidence,
         } for f in draft.figures],
         "times": [{
             "text": t.text, "start": t.start, "end": t.end, "kind": t.kind, "edtf": t.edtf,
@@ -187,4 +241,6 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
         } for a in draft.attributions],
         "metadata": draft.metadata.as_dict(),
+        "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
+                       for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
     }

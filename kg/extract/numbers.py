@@ -5,7 +5,10 @@
 three digits), ``4 000`` (spaces, also no-break spaces), ``1,275``, ``twelve``,
 ``Twenty thousand``, ``twenty-five``, ``one hundred and five``, ``1 million``,
 ``3.5 million``, ``1.5 billion``, ``half a million``, and percentages
-(``20 per cent``, ``20 percent``, ``20%``, and shares: ``one fifth of`` is 20 per cent).
+(``20 per cent``, ``20 percent``, ``20%``, and shares: ``one fifth of`` is 20 per cent),
+areas (``2,300 square kilometres``, ``80,000 hectares``), sums of money (``$5 million``,
+``300 million euros``) and ratios (``one out of every seven``, ``one in five``, ``a third
+of``, ``two thirds of``: unit ``ratio``, the value a fraction between 0 and 1).
 
 It leaves out what is not a quantity: ordinals (``75th``, ``twentieth``,
 ``seventy-second``), years (``1992``, ``in 2020``) and year ranges, day numbers
@@ -44,6 +47,27 @@ _FRACTION = re.compile(r"(?<![\w-])((?:one|a)[ \t\n]+(?:half|quarter|fifth|tenth
                        r"(?:two|three|four)[ \t\n]+(?:quarters|fifths|tenths))(?=[ \t\n]+of\b)",
                        re.I)
 _PERCENT = re.compile(r"\s*(?:%|per[ -]?cent\b|percent\b)", re.I)
+_AREA = re.compile(r"[ \t\n]*(?:(square[ \t\n]+kilomet(?:re|er)s?|sq\.?[ \t\n]*km\b|km2\b|km²)|"
+                   r"(hectares?\b|ha\b))", re.I)
+#: Currency signs and words -> unit concept (ontology/vocab/unit.ttl).
+CURRENCIES = {"$": "us-dollars", "us$": "us-dollars", "usd": "us-dollars",
+              "dollars": "us-dollars", "us dollars": "us-dollars", "€": "euros", "eur": "euros",
+              "euros": "euros", "£": "pounds-sterling", "pounds": "pounds-sterling",
+              "azn": "manat", "manat": "manat", "amd": "drams", "drams": "drams",
+              "rub": "roubles", "roubles": "roubles", "rubles": "roubles", "¥": "yen"}
+#: Ordinal denominators of shares and ratios ("a third of", "one in every seven").
+DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+                "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6,
+                "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8, "ninth": 9,
+                "ninths": 9, "tenth": 10, "tenths": 10}
+_SMALL = "one|two|three|four|five|six|seven|eight|nine|ten|a|\\d{1,2}"
+_RATIO = re.compile(
+    rf"(?<![\w-])(?:(?P<num>{_SMALL})[ \t\n]+(?:out[ \t\n]+of|in)[ \t\n]+(?:every[ \t\n]+)?"
+    rf"(?P<den>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred|"
+    rf"\d{{1,3}})\b(?![ \t\n]+(?:years?|days?|months?|cases|hundred|thousand|million|billion)\b)|"
+    rf"(?P<share>(?:one|a|two)(?:[ \t\n]+|[ \t\n]*-[ \t\n]*)"
+    rf"(?:third|thirds|sixth|sixths|seventh|sevenths|eighth|eighths|ninth|ninths))"
+    r"(?=[ \t\n]+of\b))", re.I)
 _SCALE_AFTER = re.compile(r"[ \t\n]+(thousand|million|billion)\b", re.I)
 _DIGITS = re.compile(
     r"(?<![\w/.,\-])"  # not inside a symbol, a word or another number
@@ -64,9 +88,9 @@ _REFERENCE_LIST = re.compile(r"(?:\d+[ \t\n]*(?:\(\d{4}\))?[ \t\n]*(?:,|and|&)[ 
 _DATE_AFTER = re.compile(rf"^[ \t\n]*(?:{_MONTH})\b")
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTH})[ \t\n]*$")
 _TIME_AFTER = re.compile(r"^[ \t]*(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock|hours\b(?= GMT| UTC))", re.I)
-_CURRENCY_BEFORE = re.compile(r"(?:[$€£¥]|US\$|USD|EUR|AZN|AMD|RUB)[ \t]*$")
+_CURRENCY_BEFORE = re.compile(r"(US\$|[$€£¥]|USD|EUR|AZN|AMD|RUB)[ \t]*$")
 _CURRENCY_AFTER = re.compile(r"^[ \t\n]*(?:(?:thousand|million|billion)[ \t\n]+)?"
-                             r"(?:dollars|euros|pounds|manat|drams|roubles|rubles|US dollars)\b",
+                             r"(dollars|euros|pounds|manat|drams|roubles|rubles|US dollars)\b",
                              re.I)
 # After a year-like number, the words that make it a count ("2000 refugees", "1992 people").
 _COUNTED = re.compile(r"[ \t\n]+(?:[a-z]+s|people|children|women|men|personnel|police|staff)\b")
@@ -83,7 +107,11 @@ _TEMPORAL_BEFORE = re.compile(
 
 @dataclass(frozen=True)
 class Numeral:
-    """A stated number: ``[start, end)`` offsets, its value and unit (None or "percent")."""
+    """A stated number: ``[start, end)`` offsets, its value and unit.
+
+    ``unit`` is None (a count: its noun says of what), ``percent``, ``ratio``,
+    ``square-kilometres``, ``hectares`` or a currency (then ``currency`` is true).
+    """
 
     start: int
     end: int
@@ -210,6 +238,21 @@ def numerals(text: str, start: int = 0, end: int | None = None) -> list[Numeral]
         words = match.group(1).lower().split()
         share = FRACTIONS[words[-1]] * (UNITS.get(words[0], 1) if len(words) > 1 else 1)
         found.append(Numeral(match.start(), match.end(1), match.group(1), share, "percent"))
+    for match in _RATIO.finditer(text, start, end):
+        if match.group("share"):
+            words = re.findall(r"[a-z]+", match.group("share").lower())
+            numerator = 1 if words[0] in ("one", "a") else UNITS[words[0]]
+            value = numerator / DENOMINATORS[words[-1]]
+        else:
+            num, den = match.group("num").lower(), match.group("den").lower()
+            numerator = 1 if num == "a" else int(num) if num.isdigit() else UNITS[num]
+            denominator = int(den) if den.isdigit() else \
+                100 if den == "hundred" else UNITS.get(den) or TENS[den]
+            if not denominator or numerator >= denominator:
+                continue
+            value = numerator / denominator
+        found.append(Numeral(match.start(), match.end(), match.group(), round(value, 4),
+                             "ratio"))
     for numeral in _words(text, start, end):
         if _excluded_context(text, numeral.start, numeral.end):
             continue
@@ -227,8 +270,17 @@ def _overlaps_any(numeral: Numeral, others: list[Numeral]) -> bool:
 def _with_unit(text: str, start: int, end: int, value: int | float, limit: int) -> Numeral:
     unit = None
     percent = _PERCENT.match(text, end, limit)
+    area = _AREA.match(text, end, limit)
     if percent:
         unit, end = "percent", percent.end()
-    currency = bool(_CURRENCY_BEFORE.search(text[max(0, start - 6):start]) or
-                    _CURRENCY_AFTER.match(text[end:end + 30]))
+    elif area:
+        unit, end = ("square-kilometres" if area.group(1) else "hectares"), area.end()
+    before = _CURRENCY_BEFORE.search(text[max(0, start - 6):start])
+    after = _CURRENCY_AFTER.match(text[end:end + 30])
+    currency = bool(before or after)
+    if currency and unit is None:
+        sign = before.group(1) if before else after.group(1)  # type: ignore[union-attr]
+        unit = CURRENCIES.get(" ".join(sign.lower().split()))
+    start = start - len(before.group()) if before else start
+    end = end + after.end() if after and unit else end
     return Numeral(start, end, text[start:end], value, unit, currency)
