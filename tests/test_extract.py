@@ -201,7 +201,9 @@ def test_bounds_are_inclusive_integers(extractor):
      "persons"),
     ("Some 84,000 people were forced to leave their homes.", "displaced", "people", "persons"),
     ("Some 84,000 people were displaced.", "displaced", "people", "persons"),
-    ("The country hosts 1 million refugees and IDPs.", "displaced", "refugees", "persons"),
+    # One count of both: the population vocabulary's combined concept, never split.
+    ("The country hosts 1 million refugees and IDPs.", "displaced", "refugees-and-idps",
+     "persons"),
     ("Twelve children were killed.", "killed", "children", "persons"),
     ("The thousands of civilians whom it killed and tortured.", "killed-and-tortured",
      "civilians", "persons"),
