@@ -242,6 +242,18 @@ def test_pref_labels_unique_in_scheme(graph: rdflib.Graph, scheme: str) -> None:
     assert [label for label, n in labels.items() if n > 1] == []
 
 
+@pytest.mark.parametrize("scheme", sorted(SCHEMES.values()))
+def test_no_label_names_two_concepts_of_a_scheme(graph: rdflib.Graph, scheme: str) -> None:
+    """Preferred, alternative and hidden labels together: the extractor reads them as cue
+    words, and a word that names two concepts of one scheme would be a guess between them."""
+    owners: dict[str, set[URIRef]] = {}
+    for concept in concepts_of(graph, scheme).values():
+        for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+            for label in graph.objects(concept, prop):
+                owners.setdefault(str(label).lower(), set()).add(concept)
+    assert {label: sorted(c) for label, c in owners.items() if len(c) > 1} == {}
+
+
 @pytest.mark.parametrize("scheme", sorted(REQUIRED_CONCEPTS))
 def test_required_concepts_exist(graph: rdflib.Graph, scheme: str) -> None:
     present = set(concepts_of(graph, scheme))
