@@ -24,7 +24,8 @@ from kg.extract.segment import Sentence, furniture, sentences
 from kg.extract.times import TimeExpression, time_expressions
 from kg.sources.reference import ReferenceIndex
 
-__all__ = ["Draft", "Extractor", "InputError", "draft_yaml", "extract", "load_text", "to_json"]
+__all__ = ["Draft", "Extractor", "InputError", "Unresolved", "draft_yaml", "extract", "load_text",
+           "to_json"]
 
 REVIEW = "machine-drafted"
 MAX_BYTES = 5 * 1024 * 1024
@@ -32,6 +33,21 @@ MAX_BYTES = 5 * 1024 * 1024
 
 class InputError(ValueError):
     """A text that cannot be drafted: empty, binary, not UTF-8, too large, no sentences."""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A sentence (or span) that holds a cue but produced no proposal, and why.
+
+    Every drafting step appends to :attr:`Draft.unresolved` so that a reviewer is told
+    what the extractor saw and could not read (a numeral with no counted noun, a blame
+    cue with no actor); ``start``/``end`` are code-point offsets into the text.
+    """
+
+    start: int
+    end: int
+    text: str
+    why: str
 
 
 @dataclass
@@ -46,6 +62,7 @@ class Draft:
     attributions: list[Attribution] = field(default_factory=list)
     metadata: Metadata = field(default_factory=Metadata)
     review: str = REVIEW
+    unresolved: list[Unresolved] = field(default_factory=list)
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence holding ``offset``, if any."""
@@ -187,4 +204,6 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
         } for a in draft.attributions],
         "metadata": draft.metadata.as_dict(),
+        "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
+                       for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
     }
