@@ -433,7 +433,9 @@ def run(home: Path = ROOT, only: str | None = None) -> dict[str, Any]:
         *gold_sets, claimed = gold(path, text, names, settings.iris.base)
         when = str((data.get("statement") or {}).get("date") or "") or None
         t0 = time.perf_counter()
-        draft = extractor.extract(text, when)
+        own = (data.get("statement") or {}).get("delegation")
+        draft = extractor.extract(text, when,
+                                  _iri(own, "actor", settings.iris.base) if own else None)
         seconds = time.perf_counter() - t0
         slowest = max(slowest, seconds * 3000 / max(1, len(text.split())))
         found_sets = predicted(path.stem, draft, claimed)

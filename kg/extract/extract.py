@@ -15,6 +15,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.extract.claims import Context, Cues, Proposal, SentenceView, blame_cue, rule_proposals
 from kg.extract.draft import draft_yaml
 from kg.extract.figures import Figure, figures
 from kg.extract.lexicon import Lexicon, lexicon
@@ -63,6 +64,7 @@ class Draft:
     metadata: Metadata = field(default_factory=Metadata)
     review: str = REVIEW
     unresolved: list[Unresolved] = field(default_factory=list)
+    claims: list[Proposal] = field(default_factory=list)
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence holding ``offset``, if any."""
@@ -92,12 +94,16 @@ class Extractor:
         self.graph = _graph(reference)
         self.matcher = EntityMatcher(self.graph)
         self.lexicon: Lexicon = lexicon(ontology)
+        self.cues = Cues(ontology)
 
-    def extract(self, text: str, date: str | None = None) -> Draft:
+    def extract(self, text: str, date: str | None = None,
+                delegation: str | None = None) -> Draft:
         """Draft the annotations of ``text`` (raises InputError for a text with no sentences).
 
         ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the statement's date when the
         caller knows it and the text does not say it; it dates "14 June" and "yesterday".
+        ``delegation`` (a state IRI) is the speaker's, when the caller knows it and the
+        header does not say it: it is never the accused of the speaker's own claims.
         """
         found = [s for s in sentences(text) if _meaningful(text, s)]
         if not found:
@@ -128,7 +134,34 @@ class Extractor:
                 draft.figures.append(figure)
             draft.attributions += attributions(text, sentence.start, sentence.end,
                                                draft.mentions)
+        draft.claims = self._claims(draft, page, meta.delegation or delegation)
         return draft
+
+    def _claims(self, draft: Draft, page: list[tuple[int, int]],
+                own: str | None) -> list[Proposal]:
+        """Claim proposals of every kind, sentence by sentence (see :mod:`kg.extract.claims`);
+        a cue sentence that drafts nothing goes to ``draft.unresolved``."""
+        text = draft.text
+        context = Context(own=own)
+        found: list[Proposal] = []
+        for sentence in draft.sentences:
+            if any(s <= sentence.start and sentence.end <= e for s, e in page):
+                continue
+            view = SentenceView(sentence.id, sentence.start, sentence.end,
+                                sentence.text(text))
+            cues = [a for a in draft.attributions
+                    if sentence.start <= a.start < sentence.end]
+            n_figures = sum(sentence.start <= f.start < sentence.end for f in draft.figures)
+            proposals = rule_proposals(text, view, self.cues, draft.mentions, cues, context,
+                                       n_figures)
+            found += proposals
+            cue = blame_cue(view.text, self.cues)
+            if cue and not any(p.kind in ("accusation", "characterisation")
+                               for p in proposals):
+                draft.unresolved.append(Unresolved(
+                    sentence.start, sentence.end, view.text,
+                    f"blame or legal cue {cue!r} drafted no accusation or characterisation"))
+        return found
 
 
 def _day(when: str | None) -> date | None:
@@ -204,6 +237,12 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
         } for a in draft.attributions],
         "metadata": draft.metadata.as_dict(),
+        "claims": [{
+            "kind": c.kind, "start": c.start, "end": c.end, "sentence": c.sentence,
+            "cue": c.cue, "accused": c.accused, "agent": c.agent, "category": c.category,
+            "about": c.about, "explicit": c.explicit, "confidence": round(c.confidence, 3),
+            "rule": c.rule,
+        } for c in draft.claims],
         "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
                        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
     }

@@ -1,0 +1,303 @@
+"""Draft claims of every kind from the sentences of a statement.
+
+Each proposal says which kind of claim a sentence may hold (accusation, characterisation,
+attribution, reported speech, appeal, self-report, event, figure), the cue it rests on, the
+actor or category it points to, whether the key actor is named in the sentence
+(``explicit``) or read from the sentences before it, and a confidence.
+
+Two sources, both explainable:
+
+- **rules**: the labels of the SKOS vocabularies are the cue words (accusation types,
+  legal categories, event types, roles); a little grammar says where the actor stands
+  ("X refuses to", "committed by X", "It has consistently obstructed": the actor of the
+  sentences before). Their confidence is a fixed prior per rule.
+- **models** (:mod:`kg.extract.models`, built by ``kg train`` from the development set):
+  the probability that a sentence holds a claim of each kind, and the most likely
+  accusation type and legal category. A rule proposal the model finds unlikely is
+  dropped; a sentence the model finds likely with no rule cue is proposed with the
+  model's category and its actor left for the reviewer.
+
+A cue sentence (a blame or legal cue) that ends with no proposal is listed in
+``unresolved`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import Graph
+
+from kg.extract.lexicon import cue_forms
+from kg.extract.mentions import Attribution, Mention
+from kg.model.namespaces import VOCAB
+
+#: The claim kinds drafted, in the order proposals are listed (``claims[].kind``).
+KINDS = ("accusation", "characterisation", "attribution", "reported-speech", "appeal",
+         "self-report", "event", "figure")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed claim over the sentence ``[start, end)``; IRIs or None."""
+
+    kind: str
+    start: int
+    end: int
+    sentence: str
+    cue: str
+    accused: str | None = None
+    agent: str | None = None
+    category: str | None = None
+    about: str | None = None
+    explicit: bool = True
+    confidence: float = 0.5
+    rule: str = "rule"
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """What the claim rules need of one sentence."""
+
+    id: str
+    start: int
+    end: int
+    text: str
+
+
+def _label_pattern(forms: Iterable[str]) -> re.Pattern[str]:
+    """Labels as one pattern, longest first, with plural and inflected endings tolerated."""
+    parts = []
+    for form in sorted(set(forms), key=lambda f: (-len(f), f)):
+        words = [re.escape(w) for w in form.split()]
+        body = r"[\s-]+".join(words)
+        parts.append(f"(?P<x{len(parts)}>{body})")
+    body = "|".join(parts) if parts else r"(?!x)x"
+    return re.compile(rf"(?<![\w-])(?:{body})(?:s|es|ed|d)?(?![\w-])", re.I)
+
+
+class Cues:
+    """Cue words of the claim kinds, read from the vocabularies of ``ontology``."""
+
+    def __init__(self, ontology: Graph) -> None:
+        self.legal = cue_forms(ontology, "legal")
+        self.accusation = cue_forms(ontology, "acc")
+        self.event = cue_forms(ontology, "evt")
+        for forms in (self.legal, self.accusation):
+            for generic in ("conflict", "side", "mining", "arming", "threats", "terror",
+                            "restoration", "flight", "destruction"):
+                forms.pop(generic, None)  # too common to be a cue by itself
+        self._spaced = {id(t): {" ".join(k.replace("-", " ").split()): v for k, v in t.items()}
+                        for t in (self.legal, self.accusation, self.event)}
+        self._legal_re = _label_pattern(self.legal)
+        self._acc_re = _label_pattern(self.accusation)
+        self._event_re = _label_pattern(self.event)
+
+    def _hits(self, pattern: re.Pattern[str], table: dict[str, str], text: str
+              ) -> list[tuple[int, int, str, str]]:
+        found = []
+        spaced = self._spaced[id(table)]
+        for match in pattern.finditer(text):
+            words = " ".join(re.sub(r"-", " ", match.group()).lower().split())
+            concept = _concept(spaced, words)
+            if concept:
+                found.append((match.start(), match.end(), concept, match.group()))
+        return found
+
+    def legal_hits(self, text: str) -> list[tuple[int, int, str, str]]:
+        return self._hits(self._legal_re, self.legal, text)
+
+    def accusation_hits(self, text: str) -> list[tuple[int, int, str, str]]:
+        return self._hits(self._acc_re, self.accusation, text)
+
+    def event_hits(self, text: str) -> list[tuple[int, int, str, str]]:
+        return self._hits(self._event_re, self.event, text)
+
+
+def _concept(spaced: dict[str, str], words: str) -> str | None:
+    """The concept of a matched form, trying it as written, then without its ending."""
+    for candidate in (words, words[:-1], words[:-2], words[:-2] + "e", words[:-1] + "e"):
+        if candidate in spaced:
+            return spaced[candidate]
+    return None
+
+
+# -- grammar: where actors stand, what is asked, who reports -------------------------------
+
+_PRONOUN_START = re.compile(r"^\W*(?:It|They|Its|Their|This\s+(?:country|State|regime)|"
+                            r"The\s+(?:aggressor|occupying\s+Power|occupier|regime|"
+                            r"other\s+side|neighbouring\s+country))\b")
+_APPEAL = re.compile(
+    r"\b(?:call(?:s|ed)?\s+(?:up)?on|urge[sd]?|appeal(?:s|ed)?\s+to|demand(?:s|ed)?|"
+    r"we\s+ask|invite[sd]?\s+\w+(?:\s+\w+)?\s+to|request(?:s|ed)?\s+(?:the|all)|"
+    r"must\s+(?:be\s+)?(?:immediately\s+)?(?:stop|cease|end|withdraw|release|hold|bring|"
+    r"return|comply|respect|implement|condemn|act|ensure)|"
+    r"(?:should|must)\s+(?:also\s+)?(?:put\s+an\s+end|exert|use\s+its|take\s+(?:all|"
+    r"urgent|immediate)))\b", re.I)
+_REPORTED = re.compile(
+    r"\b(?:according\s+to|(?:has|have|had)\s+(?:repeatedly\s+|also\s+|clearly\s+)?"
+    r"(?:stated|declared|reported|confirmed|noted|documented|recorded|acknowledged|"
+    r"recognized|recognised|affirmed|reaffirmed|demanded|condemned|called)|"
+    r"(?:said|stated|declared|reported|announced|admitted|confirmed|claimed|boasted|"
+    r"threatened|proclaimed)\s+(?:that|on|in|at|:)|resolutions?\s+\d{2,4}|"
+    r"reports?\s+of\s+the|in\s+(?:its|their|his|her)\s+(?:resolution|report|statement|"
+    r"decision|declaration)s?)\b", re.I)
+_SELF = re.compile(
+    r"\b(?:we\s+(?:have|had|are|were|will|continue|remain|stand|support|welcome|"
+    r"reaffirm|took|undertook|provided|offered|proposed|initiated|hosted|sent|built|"
+    r"allocated|spent|launched|adopted|ratified|joined|did)|my\s+(?:country|Government|"
+    r"delegation|people|nation)|our\s+(?:country|Government|Army|people|nation|State)|"
+    r"I\s+(?:have|had)\s+(?:proposed|signed|offered|visited|met))\b", re.I)
+#: Nouns after "launched by" etc. that make it a peace process, not hostilities.
+_PEACEFUL = re.compile(r"\b(?:process|negotiations?|talks|dialogue|initiative|programme|"
+                       r"program|platform|format|consultations|mediation|reconstruction|"
+                       r"plan|proposal|appeal)\b", re.I)
+
+
+def peaceful_subject(sentence: str, cue_start: int) -> bool:
+    """Does the clause before a "launched by" cue speak of a peaceful undertaking?"""
+    before = sentence[max(0, cue_start - 80):cue_start]
+    return bool(_PEACEFUL.search(before)) and not re.search(
+        r"\b(?:war|aggression|attack|offensive|hostilities|assault|shelling)\b", before, re.I)
+
+
+# -- actors -------------------------------------------------------------------------------------
+
+_STATE = "state"
+
+
+def _actors(mentions: list[Mention], start: int, end: int, own: str | None) -> list[Mention]:
+    return [m for m in mentions if start <= m.start < end and m.kind == _STATE
+            and m.iri != own]
+
+
+def _victim(text: str, mention: Mention) -> bool:
+    """A state named as the object ("against Armenia", "of Azerbaijan's territory")."""
+    before = text[max(0, mention.start - 25):mention.start].lower()
+    return bool(re.search(r"\b(?:against|to|on|towards|into|of|from|with|for|in)\s+"
+                          r"(?:the\s+)?(?:republic\s+of\s+)?$", before))
+
+
+def accused_near(text: str, sentence: SentenceView, cue_start: int,
+                 mentions: list[Mention], own: str | None) -> Mention | None:
+    """The state a blame cue points to in its sentence: the nearest subject before the cue,
+    else the nearest state after it that is not named as the object."""
+    candidates = _actors(mentions, sentence.start, sentence.end, own)
+    before = [m for m in candidates if m.end <= cue_start and not _victim(text, m)]
+    if before:
+        return before[-1]
+    after = [m for m in candidates if m.start >= cue_start and not _victim(text, m)]
+    if after:
+        return after[0]
+    return candidates[0] if candidates and len({m.iri for m in candidates}) == 1 else None
+
+
+def _concept_iri(prefix: str, local: str | None) -> str | None:
+    return str(VOCAB[prefix][local]) if local else None
+
+
+# -- the rules ----------------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """What the sentences before say: the last state blamed or named (not the speaker's)."""
+
+    own: str | None = None
+    last_actor: str | None = None
+    age: int = 99
+
+    def carried(self) -> str | None:
+        return self.last_actor if self.age <= 2 else None
+
+    def saw(self, iri: str | None) -> None:
+        if iri:
+            self.last_actor, self.age = iri, 0
+
+
+def rule_proposals(text: str, sentence: SentenceView, cues: Cues, mentions: list[Mention],
+                   attributions: list[Attribution], context: Context,
+                   figures: int = 0) -> list[Proposal]:
+    """The rule proposals of one sentence (``figures``: how many figures it holds)."""
+    words = sentence.text
+    base = sentence.start
+    found: list[Proposal] = []
+
+    def add(kind: str, cue: str, confidence: float, rule: str, **fields: object) -> None:
+        found.append(Proposal(kind, sentence.start, sentence.end, sentence.id, cue,
+                              confidence=confidence, rule=rule, **fields))  # type: ignore[arg-type]
+
+    events_named = [m for m in mentions if m.kind == "event" and
+                    sentence.start <= m.start < sentence.end]
+    about = events_named[0].iri if events_named else None
+    pronoun = bool(_PRONOUN_START.match(words))
+
+    # characterisations: one per legal category named
+    seen: set[str] = set()
+    for _s, _e, concept, cue in cues.legal_hits(words):
+        if concept in seen:
+            continue
+        seen.add(concept)
+        add("characterisation", cue, 0.6, "legal-label", about=about,
+            category=_concept_iri("legal", concept))
+
+    # accusations: an accusation-type label, or a blame cue of the attribution grammar
+    blamed: set[str] = set()
+    hits = cues.accusation_hits(words)
+    hits += [(a.start - base, a.end - base, a.accusation or "", a.cue) for a in attributions
+             if a.kind == "accusation"]
+    for s, _e, concept, cue in sorted(hits):
+        key = concept or cue
+        if key in blamed:
+            continue
+        blamed.add(key)
+        actor = accused_near(text, sentence, base + s, mentions, context.own)
+        explicit = actor is not None and not pronoun
+        accused = actor.iri if actor else context.carried()
+        add("accusation", cue, 0.55 if actor else 0.4, "accusation-label",
+            accused=accused, explicit=explicit, about=about,
+            category=_concept_iri("acc", concept or None))
+        context.saw(accused)
+
+    # attributions from the role grammar ("committed by X", "X is responsible for")
+    for a in attributions:
+        if a.kind != "attribution" or not a.role:
+            continue
+        if a.role == "initiator" and peaceful_subject(words, a.start - base):
+            continue  # "the process launched by X": not the initiation of hostilities
+        add("attribution", a.cue, 0.6 if a.actor else 0.4, "role-cue", role=a.role,
+            agent=a.actor or context.carried(), explicit=a.actor is not None, about=about,
+            category=_concept_iri("role", a.role))
+
+    if (m := _REPORTED.search(words)):
+        sources = [x for x in mentions if sentence.start <= x.start < sentence.end
+                   and x.kind in ("organisation", "person", "state")]
+        add("reported-speech", m.group(), 0.5, "reporting-verb",
+            agent=sources[0].iri if sources else None, explicit=bool(sources))
+    if (m := _APPEAL.search(words)):
+        add("appeal", m.group(), 0.5, "appeal-verb")
+    if (m := _SELF.search(words)):
+        add("self-report", m.group(), 0.45, "first-person", agent=context.own,
+            explicit=context.own is not None)
+    evt = cues.event_hits(words)
+    if events_named or evt:
+        cue = events_named[0].text if events_named else evt[0][3]
+        add("event", cue, 0.5, "event-name" if events_named else "event-label", about=about)
+    if figures:
+        add("figure", "figure", 0.8, "figure", about=about)
+
+    context.age += 1
+    for m in _actors(mentions, sentence.start, sentence.end, context.own):
+        if not _victim(text, m):
+            context.saw(m.iri)
+            context.age = 0
+    return found
+
+
+def blame_cue(words: str, cues: Cues) -> str | None:
+    """The first blame or legal cue of a sentence, if any (for ``unresolved``)."""
+    for hits in (cues.accusation_hits(words), cues.legal_hits(words)):
+        if hits:
+            return hits[0][3]
+    return None
