@@ -465,6 +465,8 @@ def run(home: Path = ROOT, only: str | None = None) -> dict[str, Any]:
                                 for k, v in acc["false"].items()},
         }
     result["seconds"] = round(time.perf_counter() - started, 2)
+    if extractor.models is not None:
+        result["cross_validation"] = extractor.models.cross_validation
     result["seconds_per_3000_words_max"] = round(slowest, 3)
     return result
 
@@ -498,6 +500,11 @@ def report(result: dict[str, Any], write: Callable[[str], Any] = print,
                   f"  actor {_fmt(row['actor_right'])} (n {row['actor_n']})"
                   f"  category {_fmt(row['category_right'])} (n {row['category_n']})"
                   f"  by hand {_fmt(row['by_hand'])}  (gold {row['gold']})")
+    if result.get("cross_validation"):
+        write("== dev, cross-validated by statement (kg train; sentence F1 per kind)")
+        for kind, row in result["cross_validation"]["kinds"].items():
+            write(f"  {kind:<17} model {_fmt(row['cv_f1'])}  rules {_fmt(row['rules_f1'])}"
+                  f"  -> {row['mode']}")
     chosen = result["sets"].get(details) if details else None
     for title, group in (("misses", (chosen or {}).get("misses", {})),
                          ("false positives", (chosen or {}).get("false_positives", {}))):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Graph
 
@@ -73,7 +74,7 @@ def _label_pattern(forms: Iterable[str]) -> re.Pattern[str]:
     for form in sorted(set(forms), key=lambda f: (-len(f), f)):
         words = [re.escape(w) for w in form.split()]
         body = r"[\s-]+".join(words)
-        parts.append(f"(?P<x{len(parts)}>{body})")
+        parts.append(body)
     body = "|".join(parts) if parts else r"(?!x)x"
     return re.compile(rf"(?<![\w-])(?:{body})(?:s|es|ed|d)?(?![\w-])", re.I)
 
@@ -106,9 +107,11 @@ class Cues:
                 found.append((match.start(), match.end(), concept, match.group()))
         return found
 
+    @lru_cache(maxsize=64)  # noqa: B019 (one Cues per extractor; the cache dies with it)
     def legal_hits(self, text: str) -> list[tuple[int, int, str, str]]:
         return self._hits(self._legal_re, self.legal, text)
 
+    @lru_cache(maxsize=64)  # noqa: B019
     def accusation_hits(self, text: str) -> list[tuple[int, int, str, str]]:
         return self._hits(self._acc_re, self.accusation, text)
 
@@ -244,7 +247,7 @@ def rule_proposals(text: str, sentence: SentenceView, cues: Cues, mentions: list
 
     # accusations: an accusation-type label, or a blame cue of the attribution grammar
     blamed: set[str] = set()
-    hits = cues.accusation_hits(words)
+    hits = list(cues.accusation_hits(words))
     hits += [(a.start - base, a.end - base, a.accusation or "", a.cue) for a in attributions
              if a.kind == "accusation"]
     for s, _e, concept, cue in sorted(hits):

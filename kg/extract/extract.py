@@ -15,14 +15,24 @@ from typing import Any
 
 from rdflib import Graph
 
-from kg.extract.claims import Context, Cues, Proposal, SentenceView, blame_cue, rule_proposals
+from kg.extract.claims import (
+    Context,
+    Cues,
+    Proposal,
+    SentenceView,
+    accused_near,
+    blame_cue,
+    rule_proposals,
+)
 from kg.extract.draft import draft_yaml
 from kg.extract.figures import Figure, figures
 from kg.extract.lexicon import Lexicon, lexicon
 from kg.extract.mentions import Attribution, EntityMatcher, Mention, attributions
 from kg.extract.metadata import Metadata, metadata
+from kg.extract.models import ClaimModels, features, load_models
 from kg.extract.segment import Sentence, furniture, sentences
 from kg.extract.times import TimeExpression, time_expressions
+from kg.model.namespaces import VOCAB
 from kg.sources.reference import ReferenceIndex
 
 __all__ = ["Draft", "Extractor", "InputError", "Unresolved", "draft_yaml", "extract", "load_text",
@@ -88,13 +98,20 @@ def _outside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 class Extractor:
-    """Extraction against one reference graph and the vocabularies' cue words (``ontology``)."""
+    """Extraction against one reference graph and the vocabularies' cue words (``ontology``).
 
-    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph) -> None:
+    ``models``: the claim models (:mod:`kg.extract.models`); True loads the file built by
+    ``kg train`` if there is one, None drafts claims with the rules alone.
+    """
+
+    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph,
+                 models: ClaimModels | bool | None = True) -> None:
         self.graph = _graph(reference)
         self.matcher = EntityMatcher(self.graph)
         self.lexicon: Lexicon = lexicon(ontology)
         self.cues = Cues(ontology)
+        self.models: ClaimModels | None = (load_models() if models is True else
+                                           models or None)  # type: ignore[assignment]
 
     def extract(self, text: str, date: str | None = None,
                 delegation: str | None = None) -> Draft:
@@ -154,6 +171,8 @@ class Extractor:
             n_figures = sum(sentence.start <= f.start < sentence.end for f in draft.figures)
             proposals = rule_proposals(text, view, self.cues, draft.mentions, cues, context,
                                        n_figures)
+            if self.models is not None:
+                proposals = self._weigh(text, view, proposals, draft, context)
             found += proposals
             cue = blame_cue(view.text, self.cues)
             if cue and not any(p.kind in ("accusation", "characterisation")
@@ -162,6 +181,58 @@ class Extractor:
                     sentence.start, sentence.end, view.text,
                     f"blame or legal cue {cue!r} drafted no accusation or characterisation"))
         return found
+
+    def _weigh(self, text: str, view: SentenceView, proposals: list[Proposal],
+                draft: Draft, context: Context) -> list[Proposal]:
+        """Rule proposals weighed by the models. For a kind in ``model`` mode, a rule proposal
+        the model finds unlikely (below the kind's threshold) is dropped, and a sentence the
+        model finds likely with no rule proposal gets one (``rule: model``) with the model's
+        category; confidence is the model's probability. A kind in ``rules`` mode keeps its
+        rule proposals. Missing categories are the model's."""
+        models = self.models
+        assert models is not None
+        tokens = features(view.text, {p.kind for p in proposals})
+        scores = models.kind_scores(tokens)
+        kept: list[Proposal] = []
+        for p in proposals:
+            if p.kind not in scores or p.kind not in _MODEL_KINDS:
+                kept.append(p)
+                continue
+            probability, threshold, mode = scores[p.kind]
+            if mode == "model" and probability < threshold:
+                continue
+            kept.append(replace(p, confidence=probability if mode == "model" else p.confidence,
+                                category=p.category or _category(models, p.kind, tokens)))
+        for kind in _MODEL_KINDS:
+            probability, threshold, mode = scores.get(kind, (0.0, 1.0, "rules"))
+            if mode == "rules" or probability < threshold or any(p.kind == kind for p in kept):
+                continue
+            accused = None
+            explicit = False
+            if kind == "accusation":
+                actor = accused_near(text, view, view.start, draft.mentions, context.own)
+                accused = actor.iri if actor else context.carried()
+                explicit = actor is not None
+            kept.append(Proposal(kind, view.start, view.end, view.id, "", accused=accused,
+                                 category=_category(models, kind, tokens), explicit=explicit,
+                                 confidence=probability, rule="model"))
+        return kept
+
+
+_MODEL_KINDS = ("accusation", "characterisation", "attribution", "reported-speech", "appeal",
+                "self-report",
+                "event")
+
+
+def _category(models: ClaimModels, kind: str, tokens: list[str]) -> str | None:
+    model = {"accusation": (models.accusation_type, "acc"),
+             "characterisation": (models.legal_category, "legal")}.get(kind)
+    if not model or model[0] is None:
+        return None
+    probs = model[0].predict(tokens)
+    best = max(sorted(probs), key=lambda k: probs[k])
+    return str(VOCAB[model[1]][best])
+
 
 
 def _day(when: str | None) -> date | None:
