@@ -32,6 +32,7 @@ from rdflib import Graph
 
 from kg.extract.lexicon import cue_forms
 from kg.extract.mentions import Attribution, Mention
+from kg.extract.models import stem
 from kg.model.namespaces import VOCAB
 
 #: The claim kinds drafted, in the order proposals are listed (``claims[].kind``).
@@ -68,15 +69,27 @@ class SentenceView:
     text: str
 
 
+#: Between two words of a label: a space or hyphen, and at most one article or possessive
+#: ("obstructed the negotiations" is "obstructing negotiations").
+_FILLER = r"(?:the|a|an|its|their|his|her|our|any|all|these|those|this)"
+_GAP = rf"[\s-]+(?:{_FILLER}\s+)?"
+
+
+def _normal(words: str) -> str:
+    """Words as the cue tables key them: lower case, hyphens as spaces, each word stemmed
+    (so "obstructed the negotiations" and "obstructing negotiations" share a key)."""
+    return " ".join(stem(w) for w in re.sub(r"-", " ", words.lower()).split()
+                    if not re.fullmatch(_FILLER, w))
+
+
 def _label_pattern(forms: Iterable[str]) -> re.Pattern[str]:
-    """Labels as one pattern, longest first, with plural and inflected endings tolerated."""
+    """Labels as one pattern, longest first: each word by its stem and any ending, so that
+    an inflected form matches ("massacres", "occupied", "obstructed")."""
     parts = []
-    for form in sorted(set(forms), key=lambda f: (-len(f), f)):
-        words = [re.escape(w) for w in form.split()]
-        body = r"[\s-]+".join(words)
-        parts.append(body)
+    for form in sorted({_normal(f) for f in forms}, key=lambda f: (-len(f), f)):
+        parts.append(_GAP.join(f"{re.escape(w)}[a-z]*" for w in form.split()))
     body = "|".join(parts) if parts else r"(?!x)x"
-    return re.compile(rf"(?<![\w-])(?:{body})(?:s|es|ed|d)?(?![\w-])", re.I)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)
 
 
 class Cues:
@@ -90,7 +103,7 @@ class Cues:
             for generic in ("conflict", "side", "mining", "arming", "threats", "terror",
                             "restoration", "flight", "destruction"):
                 forms.pop(generic, None)  # too common to be a cue by itself
-        self._spaced = {id(t): {" ".join(k.replace("-", " ").split()): v for k, v in t.items()}
+        self._spaced = {id(t): {_normal(k): v for k, v in sorted(t.items())}
                         for t in (self.legal, self.accusation, self.event)}
         self._legal_re = _label_pattern(self.legal)
         self._acc_re = _label_pattern(self.accusation)
@@ -101,8 +114,7 @@ class Cues:
         found = []
         spaced = self._spaced[id(table)]
         for match in pattern.finditer(text):
-            words = " ".join(re.sub(r"-", " ", match.group()).lower().split())
-            concept = _concept(spaced, words)
+            concept = spaced.get(_normal(match.group()))
             if concept:
                 found.append((match.start(), match.end(), concept, match.group()))
         return found
@@ -117,14 +129,6 @@ class Cues:
 
     def event_hits(self, text: str) -> list[tuple[int, int, str, str]]:
         return self._hits(self._event_re, self.event, text)
-
-
-def _concept(spaced: dict[str, str], words: str) -> str | None:
-    """The concept of a matched form, trying it as written, then without its ending."""
-    for candidate in (words, words[:-1], words[:-2], words[:-2] + "e", words[:-1] + "e"):
-        if candidate in spaced:
-            return spaced[candidate]
-    return None
 
 
 # -- grammar: where actors stand, what is asked, who reports -------------------------------
@@ -176,25 +180,33 @@ def _actors(mentions: list[Mention], start: int, end: int, own: str | None) -> l
             and m.iri != own]
 
 
+_OBJECT_BEFORE = re.compile(r"\b(?:against|to|on|towards|into|of|from|with|for|in)\s+"
+                            r"(?:the\s+)?(?:republic\s+of\s+)?$")
+_OBJECT_AFTER = re.compile(r"(?:['’]s)?\s+(?:(?:sovereign|internationally\s+recognized|"
+                           r"occupied)\s+)?(?:territor|lands?\b|people|civilian|population|"
+                           r"villag|towns?\b|cities|city\b|region|settlement|border|"
+                           r"refugee|IDP|hostage|prisoner|captive|soldier|servicem|citizen|"
+                           r"cultural|heritage|mosque|church)", re.I)
+
+
 def _victim(text: str, mention: Mention) -> bool:
-    """A state named as the object ("against Armenia", "of Azerbaijan's territory")."""
+    """A state named as the object ("against Armenia", "Azerbaijani territories",
+    "Armenia's civilians"), not as the one who acts."""
     before = text[max(0, mention.start - 25):mention.start].lower()
-    return bool(re.search(r"\b(?:against|to|on|towards|into|of|from|with|for|in)\s+"
-                          r"(?:the\s+)?(?:republic\s+of\s+)?$", before))
+    return bool(_OBJECT_BEFORE.search(before) or
+                _OBJECT_AFTER.match(text, mention.end, mention.end + 40))
 
 
 def accused_near(text: str, sentence: SentenceView, cue_start: int,
                  mentions: list[Mention], own: str | None) -> Mention | None:
     """The state a blame cue points to in its sentence: the nearest subject before the cue,
-    else the nearest state after it that is not named as the object."""
+    else the nearest state after it; never a state named as the object (the victim)."""
     candidates = _actors(mentions, sentence.start, sentence.end, own)
     before = [m for m in candidates if m.end <= cue_start and not _victim(text, m)]
     if before:
         return before[-1]
     after = [m for m in candidates if m.start >= cue_start and not _victim(text, m)]
-    if after:
-        return after[0]
-    return candidates[0] if candidates and len({m.iri for m in candidates}) == 1 else None
+    return after[0] if after else None
 
 
 def _concept_iri(prefix: str, local: str | None) -> str | None:

@@ -207,15 +207,18 @@ class Extractor:
             probability, threshold, mode = scores.get(kind, (0.0, 1.0, "rules"))
             if mode == "rules" or probability < threshold or any(p.kind == kind for p in kept):
                 continue
-            accused = None
+            actor_iri = None
             explicit = False
-            if kind == "accusation":
+            if kind in ("accusation", "attribution"):
                 actor = accused_near(text, view, view.start, draft.mentions, context.own)
-                accused = actor.iri if actor else context.carried()
+                actor_iri = actor.iri if actor else context.carried()
                 explicit = actor is not None
-            kept.append(Proposal(kind, view.start, view.end, view.id, "", accused=accused,
-                                 category=_category(models, kind, tokens), explicit=explicit,
-                                 confidence=probability, rule="model"))
+            kept.append(Proposal(
+                kind, view.start, view.end, view.id, "",
+                accused=actor_iri if kind == "accusation" else None,
+                agent=actor_iri if kind == "attribution" else None,
+                category=_category(models, kind, tokens), explicit=explicit,
+                confidence=probability, rule="model"))
         return kept
 
 
