@@ -390,6 +390,29 @@ def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) 
                f"'kg review {statement_id} --accept'")
 
 
+def _show_proposals(settings: Settings, path: Path) -> None:
+    """Print the claims of a draft by kind and the sentences drafting could not read."""
+    from kg.extract.review import summary
+
+    try:
+        found = summary(settings, path)
+    except (SourceError, OSError) as exc:
+        _fail(f"{path}: {exc}", EXIT_INPUT)
+    click.echo(f"{path}: review {found.review}")
+    click.echo("proposals by kind:")
+    for kind, sentences in sorted(found.by_kind.items()):
+        click.echo(f"  {kind}: {len(sentences)} ({', '.join(sentences)})")
+    if not found.by_kind:
+        click.echo("  none")
+    if found.note:
+        click.echo(found.note)
+    click.echo(f"unresolved sentences (a cue that drafted nothing): {len(found.unresolved)}")
+    for sentence, u in found.unresolved:
+        words = " ".join(u.text.split())
+        click.echo(f"  {sentence or '-'} [{u.start}-{u.end}] {u.why}: "
+                   f"{words[:120]}{'…' if len(words) > 120 else ''}")
+
+
 @main.command("review")
 @click.argument("statement_id")
 @click.option("--accept", is_flag=True, help="Mark the reviewed draft accepted (if it builds "
@@ -404,6 +427,7 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
     if not path.exists():
         _fail(f"no annotation file {path}", EXIT_INPUT)
     if not accept:
+        _show_proposals(state.settings, path)
         items = open_items(path)
         for number, line in items:
             click.echo(f"{path}:{number}: {line}")

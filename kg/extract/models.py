@@ -37,11 +37,13 @@ _SUFFIXES = ("ations", "ation", "ities", "ings", "ing", "ies", "ied", "ed", "es"
 
 
 def stem(word: str) -> str:
-    """A crude suffix-stripping normaliser ("violations" -> "violat", "killed" -> "kill")."""
+    """A crude suffix-stripping normaliser ("violations" -> "violat", "killed" -> "kill",
+    "massacre" and "massacres" -> "massacr")."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def features(text: str, rule_kinds: Iterable[str] = ()) -> list[str]:
