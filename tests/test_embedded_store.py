@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.store import EmbeddedStore, StoreError
-from kg.store import embedded as module
+from kg.store import replica as module
 
 G1, G2 = "https://example.org/graph/one", "https://example.org/graph/two"
 P = "<https://example.org/p>"
@@ -23,33 +23,34 @@ def _contents(store: EmbeddedStore) -> dict[str, set[str]]:
 
 @pytest.fixture
 def loads(monkeypatch) -> list[int]:
-    """How many times the one-transaction N-Quads load was prepared."""
+    """How many times the bulk load of new graphs (no transaction) was chosen."""
     calls: list[int] = []
-    original = module._as_nquads
+    original = module.only_new_graphs
 
-    def spy(graphs):
-        quads = original(graphs)
-        if quads is not None:
-            calls.append(len(graphs))
-        return quads
-    monkeypatch.setattr(module, "_as_nquads", spy)
+    def spy(store, changes):
+        chosen = original(store, changes)
+        if chosen:
+            calls.append(len(changes.graphs))
+        return chosen
+    monkeypatch.setattr(module, "only_new_graphs", spy)
     return calls
 
 
 def test_new_graphs_load_in_one_transaction_and_replacing_gives_the_same(tmp_path: Path, loads):
     store = EmbeddedStore(tmp_path / "store")
     store.replace_graphs([(G1, _nt("a", "1", "2")), (G2, "# a comment line\n" + _nt("b", "3"))])
-    assert loads == []  # a comment line: the SPARQL update does it
-    store.replace_graphs([(G1, _nt("a", "1"))])  # an existing graph: DROP + INSERT
+    assert loads == [2]  # both new (a comment line is parsed like any N-Triples): bulk
+    store.replace_graphs([(G1, _nt("a", "1"))])  # an existing graph: a transaction
+    assert loads == [2]
     store.drop_graph(G1)
     store.drop_graph(G2)
     store.replace_graphs([(G1, _nt("a", "x", "y")), (G2, _nt("b", "z"))])
-    assert loads == [2]  # both new: one N-Quads load
+    assert loads == [2, 2]  # both new: one bulk load
     store.replace_graphs([(G1, _nt("a", "only"))])
-    assert loads == [2]
+    assert loads == [2, 2]
     blank = f"_:b {P} \"x\" .\n"
     store.replace_graphs([("https://example.org/b1", blank), ("https://example.org/b2", blank)])
-    assert loads == [2]  # blank nodes: the update keeps each graph's own
+    assert loads == [2, 2, 2]  # blank nodes made fresh per graph: each keeps its own
     assert len({str(t) for g in ("https://example.org/b1", "https://example.org/b2")
                 for t in store.graph_triples(g)}) == 2
     store.drop_graph("https://example.org/b1")
@@ -140,4 +141,5 @@ def test_a_bulk_load_killed_half_way_is_undone(tmp_path: Path):
     del raw
     assert _contents(EmbeddedStore(path)) == before  # opening it undid the half load
     assert not path.with_name("store.new-graphs").exists()
+    assert not path.with_name("store.undo").exists()
     assert not path.with_name("store.writing").exists()

@@ -394,3 +394,49 @@ def test_inlined_literals_cannot_break_out_of_their_string():
         bound = _bound(text, w=ox.Literal(needle))
         assert "VALUES" not in bound
         assert len(list(store.query(bound))) == found, needle
+
+
+def test_kept_answers_are_bounded_in_bytes_entries_and_size_per_answer(built_file):
+    """The answer cache: an answer over an eighth of KG_CACHE_MB is never kept; the least
+    recently used answers go first when the bytes or the entries run out."""
+    from dataclasses import dataclass
+
+    from conftest import make_app
+
+    @dataclass
+    class Body:
+        body: bytes
+
+    app = make_app(built_file, CACHE_MB=1)
+    kg = app.extensions["kg"]
+    runs: list[str] = []
+
+    def answer(name: str, size: int):
+        def compute() -> Body:
+            runs.append(name)
+            return Body(b"x" * size)
+        return kg.remembered(("test", name), compute)
+
+    try:
+        eighth = 2**20 // 8
+        answer("big", eighth + 1)
+        answer("big", eighth + 1)
+        assert runs == ["big", "big"]  # too big to keep
+        runs.clear()
+        for name in "abcdefgh":  # 8 x (an eighth - 1) fits in 1 MiB
+            answer(name, eighth - 1)
+        answer("a", eighth - 1)  # a hit: "a" becomes the most recently used
+        answer("i", eighth - 1)  # over the byte budget: "b", the least recently used, goes
+        assert runs == list("abcdefghi")
+        runs.clear()
+        answer("a", 10)
+        answer("b", 10)
+        assert runs == ["b"]
+        kg._cache.clear()
+        kg._cache.max_entries = 3
+        runs.clear()
+        for name in "wxyzw":
+            answer(name, 10)
+        assert runs == list("wxyzw")  # four entries for three places: "w" went first
+    finally:
+        kg.close()

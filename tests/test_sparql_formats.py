@@ -85,8 +85,15 @@ def test_nothing_acceptable_is_406_with_the_offer(client):
     assert b"application/sparql-results+json" in r.data
 
 
-def test_ask_is_never_csv(client):
-    assert _get(client, "ASK {}", Accept="text/csv").status_code == 406
+def test_ask_in_csv_and_tsv_as_jena_writes_it(client):
+    r = _get(client, "ASK {}", Accept="text/csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert r.data == b"_askResult\r\ntrue\r\n"
+    r = _get(client, "ASK { <http://example.org/nothing> ?p ?o }",
+             Accept="text/tab-separated-values")
+    assert r.status_code == 200 and r.data == b"?_askResult\nfalse\n"
+    r = client.get("/sparql", query_string={"query": "ASK {}", "format": "csv"})
+    assert r.mimetype == "text/csv" and r.data.endswith(b"true\r\n")
     r = _get(client, "ASK {}", Accept="application/sparql-results+xml")
     assert ET.fromstring(r.data).find(f"{SRX}boolean").text == "true"
 

@@ -23,7 +23,7 @@ from servers import (  # noqa: F401 - oxigraph_server and virtuoso are fixtures
 )
 
 from kg.store import open_store
-from kg.store.base import QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
+from kg.store.base import ChangeSet, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
 from kg.store.remote import RemoteStore, normalise_json_results, query_shape
 
 PREFIXES = """PREFIX ekg: <https://w3id.org/ekg/ont#>
@@ -252,6 +252,37 @@ def test_update_insert_data_is_visible(remote: Remote, scratch: str) -> None:
                         base_iri="http://example.org/base/")
     rows = remote.store.select("SELECT ?s ?o WHERE { ?s <http://example.org/base/p> ?o }")
     assert rows == [{"s": "http://example.org/base/s", "o": 42}]
+
+
+@pytest.mark.parametrize("mode", ["graph store", "update in chunks"])
+def test_apply_a_change_set(remote: Remote, scratch: str, mode: str) -> None:
+    store = {"graph store": remote.store,
+             "update in chunks": remote.store_with(graph_store_url=None, chunk_size=2)}[mode]
+    other = f"{scratch}-other"
+    first = ox.parse('<urn:s> <urn:p> "1" .\n<urn:s> <urn:p> _:b .\n_:b <urn:q> "2" .\n',
+                     format=ox.RdfFormat.N_TRIPLES)
+    store.apply(ChangeSet(graphs={scratch: [q.triple for q in first]},
+                          added=[ox.Quad(ox.NamedNode(f"urn:o{i}"), ox.NamedNode("urn:p"),
+                                         ox.Literal(str(i)), ox.NamedNode(other))
+                                 for i in range(5)]))
+    store.apply(ChangeSet(
+        removed=[ox.Quad(ox.NamedNode("urn:o0"), ox.NamedNode("urn:p"), ox.Literal("0"),
+                         ox.NamedNode(other))],
+        added=[ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("3"),
+                       ox.NamedNode(scratch))]))
+    got = remote.store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{scratch}> {{ ?s ?p ?o }} }}")
+    expected = ox.parse('<urn:s> <urn:p> "1" .\n<urn:s> <urn:p> _:b .\n_:b <urn:q> "2" .\n'
+                        '<urn:s> <urn:p> "3" .\n', format=ox.RdfFormat.N_TRIPLES)
+    assert _canonical(ox.Quad(t.subject, t.predicate, t.object) for t in got) == \
+        _canonical(expected)
+    rows = remote.store.select(f"SELECT ?s WHERE {{ GRAPH <{other}> {{ ?s ?p ?o }} }} ORDER BY ?s")
+    assert [row["s"] for row in rows] == [f"urn:o{i}" for i in range(1, 5)]
+    store.apply(ChangeSet(dropped={other}))
+    assert other not in remote.store.graph_names()
+    with pytest.raises(StoreError, match="blank node"):
+        store.apply(ChangeSet(removed=[ox.Quad(ox.BlankNode("b"), ox.NamedNode("urn:q"),
+                                               ox.Literal("2"), ox.NamedNode(scratch))]))
 
 
 @pytest.mark.parametrize("page_size", [5000, 1000])

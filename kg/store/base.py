@@ -88,6 +88,16 @@ class ChangeSet:
     def is_empty(self) -> bool:
         return not (self.graphs or self.dropped or self.removed or self.added)
 
+    def graph_quads(self) -> list[ox.Quad]:
+        """The triples of ``graphs`` as quads in their graphs (made once: a change set is not
+        changed once made)."""
+        quads = self.__dict__.get("_graph_quads")
+        if quads is None:
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+                     for graph, triples in self.graphs.items() for t in triples]
+            self.__dict__["_graph_quads"] = quads
+        return quads
+
     def touched(self) -> set[str]:
         """The named graphs this change writes (``""`` stands for the default graph)."""
         names = set(self.dropped) | set(self.graphs)
@@ -161,15 +171,17 @@ class Store(ABC):
         changing then (a child would inherit locks held by a thread it does not have)."""
         return nullcontext()
 
+    @abstractmethod
     def apply(self, changes: ChangeSet) -> None:
         """Apply a change set atomically (where the store can), the one write primitive.
-        This default sends it as one SPARQL update of data; backends may do better."""
-        if not changes.is_empty():
-            self.update(changes.as_update())
+        (``changes.as_update()`` is the change as one SPARQL update of data.)"""
 
-    @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update, atomically."""
+        """Run a SPARQL update: evaluated once, here, into the change set it makes, which is
+        applied (and replicated) as it is. QuerySyntaxError / UpdateError if it cannot be."""
+        from kg.store.changes import changes_of_update
+
+        self.apply(changes_of_update(self, sparql, base_iri=base_iri))
 
     @abstractmethod
     def graph_names(self) -> list[str]:

@@ -59,8 +59,11 @@ def memory_available() -> int:
 
 
 def count_quads(path: Path) -> int:
-    """The number of quads in the embedded store at ``path`` (0 if there is none yet)."""
-    if not path.exists():
+    """The number of quads in the embedded store at ``path`` (0 if there is none yet, or an
+    empty folder: a new store)."""
+    from kg.store.writelog import holds_store
+
+    if not holds_store(path):
         return 0
     import pyoxigraph as ox
 

@@ -70,6 +70,7 @@ from SPARQLWrapper.Wrapper import ASK, CONSTRUCT, DESCRIBE, INSERT, SELECT
 
 from kg.model.sparql_scan import scan
 from kg.store.base import (
+    ChangeSet,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -404,6 +405,32 @@ class RemoteStore(Store):
     def drop_graph(self, graph: str) -> None:
         self._update(f"DROP SILENT GRAPH {_sparql_iri(graph)}")
 
+    def apply(self, changes: ChangeSet) -> None:
+        """Apply a change set in its order: graphs dropped, graphs replaced (as
+        :meth:`replace_graph`: a Graph Store PUT each, or SPARQL Update), quads removed
+        (``DELETE DATA``) and added (``INSERT DATA``), ``chunk_size`` quads a request. Not
+        atomic as a whole: readers may see a part of it while it runs."""
+        removed_blank = [q for q in changes.removed
+                         if isinstance(q.subject, ox.BlankNode) or isinstance(q.object,
+                                                                              ox.BlankNode)]
+        if removed_blank:
+            raise StoreError(f"cannot remove a quad with a blank node from a SPARQL server "
+                             f"(its blank nodes cannot be named): {removed_blank[0]}")
+        for graph in sorted(changes.dropped - set(changes.graphs)):
+            self.drop_graph(graph)
+        for graph, triples in changes.graphs.items():
+            self._replace(graph, triples)
+        for graph, quads in _by_graph(changes.removed).items():
+            lines = [str(q.triple) for q in quads]
+            for start in range(0, len(lines), self.chunk_size):
+                body = " .\n".join(lines[start:start + self.chunk_size]) + " .\n"
+                if graph is not None:
+                    body = f"GRAPH {_sparql_iri(graph)} {{\n{body}}}"
+                self._update(f"DELETE DATA {{ {body} }}")
+        for graph, quads in _by_graph(changes.added).items():
+            for request in self._insert_requests(graph, [q.triple for q in quads]):
+                self._update(request)
+
     def replace_graph(self, graph: str, ntriples: str) -> None:
         try:
             triples = [quad.triple for quad in
@@ -443,14 +470,17 @@ class RemoteStore(Store):
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise self._fail(self.graph_store_url, exc, sparql=False) from exc
 
-    def _insert_requests(self, graph: str, triples: Iterable[ox.Triple]) -> Iterator[str]:
+    def _insert_requests(self, graph: str | None, triples: Iterable[ox.Triple]) -> Iterator[str]:
         """SPARQL Update requests inserting ``triples``, ``chunk_size`` triples at most each.
 
         Triples without blank nodes go in ``INSERT DATA``; the others in ``INSERT {...} WHERE
         {}``, every group of triples connected by blank nodes in one operation. At least one
         request is produced, so the first one (which carries the DROP) always exists.
+        ``graph`` None: the default graph.
         """
-        target = _sparql_iri(graph)
+        def block(lines: list[str]) -> str:
+            body = " .\n".join(lines) + " .\n" if lines else ""
+            return body if graph is None else f"GRAPH {_sparql_iri(graph)} {{\n{body}}}"
         chunk: list[str] = []
         with_blanks: list[ox.Triple] = []
         produced = False
@@ -461,24 +491,24 @@ class RemoteStore(Store):
                 continue
             chunk.append(str(triple))
             if len(chunk) >= self.chunk_size:
-                yield f"INSERT DATA {{ GRAPH {target} {{\n" + " .\n".join(chunk) + " .\n} }"
+                yield f"INSERT DATA {{ {block(chunk)} }}"
                 produced = True
                 chunk = []
         if chunk:
-            yield f"INSERT DATA {{ GRAPH {target} {{\n" + " .\n".join(chunk) + " .\n} }"
+            yield f"INSERT DATA {{ {block(chunk)} }}"
             produced = True
         group: list[str] = []
         for component in _blank_node_groups(with_blanks):
             if group and len(group) + len(component) > self.chunk_size:
-                yield f"INSERT {{ GRAPH {target} {{\n" + " .\n".join(group) + " .\n} } WHERE {}"
+                yield f"INSERT {{ {block(group)} }} WHERE {{}}"
                 produced = True
                 group = []
             group.extend(str(triple) for triple in component)
         if group:
-            yield f"INSERT {{ GRAPH {target} {{\n" + " .\n".join(group) + " .\n} } WHERE {}"
+            yield f"INSERT {{ {block(group)} }} WHERE {{}}"
             produced = True
         if not produced:
-            yield f"INSERT DATA {{ GRAPH {target} {{ }} }}"
+            yield f"INSERT DATA {{ {block([])} }}"
 
     def replace_all(self, dataset_file: Path) -> None:
         """Load an N-Quads/TriG file graph by graph, then drop the graphs it does not hold.
@@ -544,6 +574,15 @@ class RemoteStore(Store):
             if received != expected:
                 raise StoreError(f"the SPARQL server at {self.query_url} returned {received} of "
                                  f"the {expected} triples of {graph}: the dump is incomplete")
+
+
+def _by_graph(quads: Iterable[ox.Quad]) -> dict[str | None, list[ox.Quad]]:
+    """Quads by the IRI of their graph (None: the default graph)."""
+    groups: dict[str | None, list[ox.Quad]] = {}
+    for quad in quads:
+        graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        groups.setdefault(graph, []).append(quad)
+    return groups
 
 
 def _blank_node_groups(triples: list[ox.Triple]) -> list[list[ox.Triple]]:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from kg.model.namespaces import EKG, VOCAB_BASE
 from kg.web import conneg
-from kg.web.errors import error_response
+from kg.web.errors import HTTPProblem
 from kg.web.resources import Resources
 from kg.web.state import get_kg
 from kg.web.views import (
@@ -64,9 +64,9 @@ def search() -> Response:
     """Search labels (events, places, people, states, concepts) and quoted sentences."""
     text = request.args.get("q", "")
     if len(text) > 500:
-        return error_response(400, "the search text is longer than 500 characters")
+        raise HTTPProblem(400, "the search text is longer than 500 characters")
     kg = get_kg()
-    index = (lambda: kg.search_index(wait=False)) if kg.is_embedded else None
+    index = (lambda: kg.search_index(wait=False)) if kg.has_search_index else None
     return _html("browse/search.html", q=text, view=search_view(kg.resources(), text, index))
 
 
@@ -92,7 +92,7 @@ def by_iri() -> Response:
     try:
         ox.NamedNode(iri)
     except ValueError:
-        return error_response(400, "parameter 'iri' must be an absolute IRI")
+        raise HTTPProblem(400, "parameter 'iri' must be an absolute IRI") from None
     return _resource(iri, None)
 
 
@@ -112,14 +112,11 @@ def _resource(iri: str, forced: str | None) -> Response:
     except ValueError:
         found = False
     if not found:
-        return error_response(404, f"nothing is known about {iri}")
-    accept = request.headers.get("Accept")
-    if forced is None and (not accept or conneg.prefers_html(accept)):
+        raise HTTPProblem(404, f"nothing is known about {iri}")
+    accept = conneg.accept_header()
+    if forced is None and conneg.wants_html(accept):
         return _page(res, iri)
-    try:
-        fmt = conneg.choose(conneg.GRAPH, accept, forced, html=False)
-    except conneg.NotAcceptable as exc:
-        return error_response(406, str(exc))
+    fmt = conneg.choose(conneg.GRAPH, accept, forced, html=False)
     triples = res.describe_triples(iri)
     body = ox.serialize(triples, format=conneg.OX_RDF[fmt.name],
                         prefixes=_prefixes(triples) if fmt.name in ("turtle", "rdfxml") else None)
@@ -188,8 +185,8 @@ def _page(res: Resources, iri: str) -> Response:
             page = max(1, int(request.args.get("page", "1")))
             context["incoming_page"] = (prop, page, res.incoming(iri, prop, page))
         except ValueError:
-            return error_response(400, "parameters 'incoming' (an IRI) and 'page' (a number) "
-                                       "are not valid")
+            raise HTTPProblem(400, "parameters 'incoming' (an IRI) and 'page' (a number) "
+                                   "are not valid") from None
     response = _html(f"browse/{kind}.html", **context)
     _alternates(response, iri)
     return response
@@ -201,17 +198,14 @@ def _named_graph(namespace: str, rest: str) -> Response:
     name, forced = (stem, SUFFIXES.get(ext)) if dot and ext in SUFFIXES else (rest, None)
     iri = namespace + name
     if iri not in kg.graph_names():
-        return error_response(404, f"no graph named {iri}")
-    accept = request.headers.get("Accept")
-    if forced is None and (not accept or conneg.prefers_html(accept)):
+        raise HTTPProblem(404, f"no graph named {iri}")
+    accept = conneg.accept_header()
+    if forced is None and conneg.wants_html(accept):
         count = kg.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(iri)} "
                                 "{ ?s ?p ?o } }")[0]["n"]
         twins = [(e, url_for("browse.by_graph", rest=f"{name}.{e}")) for e in SUFFIXES]
         return _html("browse/graph.html", iri=iri, count=count, twins=twins)
-    try:
-        fmt = conneg.choose(conneg.GRAPH, accept, forced, html=False)
-    except conneg.NotAcceptable as exc:
-        return error_response(406, str(exc))
+    fmt = conneg.choose(conneg.GRAPH, accept, forced, html=False)
     triples = list(kg.store.graph_triples(iri))
     body = ox.serialize(triples, format=conneg.OX_RDF[fmt.name],
                         prefixes=_prefixes(triples) if fmt.name in ("turtle", "rdfxml") else None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 # Query forms.
 SOLUTIONS = "solutions"  # SELECT
@@ -34,8 +37,9 @@ _GRAPHS = frozenset({GRAPH})
 FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "srj", _RESULTS),
     Format("xml", "application/sparql-results+xml", "srx", _RESULTS),
-    Format("csv", "text/csv", "csv", frozenset({SOLUTIONS})),
-    Format("tsv", "text/tab-separated-values", "tsv", frozenset({SOLUTIONS})),
+    # ASK in CSV and TSV as Apache Jena writes it: one column named _askResult.
+    Format("csv", "text/csv", "csv", _RESULTS),
+    Format("tsv", "text/tab-separated-values", "tsv", _RESULTS),
     Format("turtle", "text/turtle", "ttl", _GRAPHS),
     Format("ntriples", "application/n-triples", "nt", _GRAPHS),
     Format("jsonld", "application/ld+json", "jsonld", _GRAPHS),
@@ -62,8 +66,8 @@ ALIASES: dict[str, dict[str, str]] = {
 PARAM_NAMES: dict[str, dict[str, str]] = {
     "json": {SOLUTIONS: "json", BOOLEAN: "json", GRAPH: "jsonld"},
     "xml": {SOLUTIONS: "xml", BOOLEAN: "xml", GRAPH: "rdfxml"},
-    "csv": {SOLUTIONS: "csv"},
-    "tsv": {SOLUTIONS: "tsv"},
+    "csv": {SOLUTIONS: "csv", BOOLEAN: "csv"},
+    "tsv": {SOLUTIONS: "tsv", BOOLEAN: "tsv"},
     "turtle": {GRAPH: "turtle"}, "ttl": {GRAPH: "turtle"}, "n3": {GRAPH: "turtle"},
     "nt": {GRAPH: "ntriples"}, "ntriples": {GRAPH: "ntriples"}, "n-triples": {GRAPH: "ntriples"},
     "jsonld": {GRAPH: "jsonld"}, "json-ld": {GRAPH: "jsonld"},
@@ -82,30 +86,31 @@ OX_RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
 
 
 class NotAcceptable(Exception):
-    """No offered format matches the request; the message lists what is offered."""
+    """No offered format matches the request; the message lists what is offered. Answered
+    app-wide as 406 with ``Vary: Accept`` (see :mod:`kg.web.errors`)."""
+
+
+def accept_header() -> str | None:
+    """The request's Accept header (None outside a request or when absent)."""
+    from flask import has_request_context, request
+
+    return request.headers.get("Accept") if has_request_context() else None
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
-    """``[(media range, q, position)]`` sorted by preference (q, specificity, order)."""
+    """``[(media range, q, position)]`` sorted by preference: q, then specificity (fewer
+    wildcards first), then the client's order. Parsed by werkzeug (RFC 9110: an item with an
+    invalid q is ignored); media type parameters other than q are dropped, names lowercased."""
     if not header or not header.strip():
         return []
+    parsed = parse_accept_header(header, MIMEAccept)
     ranges = []
-    for position, part in enumerate(header.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        if not media or "/" not in media:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q, position))
-    specificity = {True: 0, False: 1}
-    return sorted(ranges, key=lambda r: (-r[1], r[0].count("*"), specificity[True], r[2]))
+    for position, (item, q) in enumerate(parsed):
+        media = item.split(";", 1)[0].strip().lower()
+        if "/" in media:
+            ranges.append((media, float(q), position))
+    # werkzeug ranks specificity above q; a higher q wins here, as it always has.
+    return sorted(ranges, key=lambda r: (-r[1], r[0].count("*"), r[2]))
 
 
 def offered(kind: str) -> list[Format]:
@@ -177,3 +182,47 @@ def prefers_html(accept: str | None) -> bool:
         if media in BY_MEDIA_TYPE or media in ALIASES or media in ("*/*", "*"):
             return False
     return False
+
+
+def wants_html(accept: str | None) -> bool:
+    """A page rather than data: no Accept at all (a link followed by hand), or a browser's."""
+    return not (accept or "").strip() or prefers_html(accept)
+
+
+def wants_page(override: str | None, accept: str | None) -> bool:
+    """An HTML page for a query's results: asked by ``format=html``, or, without a format
+    parameter, by a browser's Accept."""
+    if override:
+        return override.strip().lower() == "html"
+    return prefers_html(accept)
+
+
+def pick(offers: Sequence[str], accept: str | None, default: str | None = None) -> str:
+    """The offered media type the client ranks highest (``offers`` in the server's order of
+    preference; ``default``, else the first offer, for ``*/*`` or no Accept). Raises
+    NotAcceptable naming the offers."""
+    ranges = parse_accept(accept)
+    fallback = default or offers[0]
+    if not ranges:
+        return fallback
+    excluded = {media for media, q, _ in ranges if q == 0}
+    for media, q, _ in ranges:
+        if q == 0:
+            continue
+        if media == "*/*":
+            matches = list(offers)
+        elif media.endswith("/*"):
+            matches = [o for o in offers if o.startswith(media[:-1])]
+        else:
+            matches = [o for o in offers if o == media]
+        matches = [o for o in matches if o not in excluded]
+        if matches:
+            return fallback if fallback in matches else matches[0]
+    raise NotAcceptable(f"none of the requested media types is offered here; offered: "
+                        f"{', '.join(offers)}")
+
+
+def preferred(accept: str | None) -> str | None:
+    """The media range the client ranks first (None without an Accept header)."""
+    ranges = [media for media, q, _ in parse_accept(accept) if q > 0]
+    return ranges[0] if ranges else None

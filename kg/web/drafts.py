@@ -8,73 +8,77 @@ Extraction runs in a child process with a deadline, like every parse of untruste
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
 from flask import Blueprint, Response, request
 
-from kg.extract.extract import MAX_BYTES, Extractor, to_json
+from kg.config import Settings
+from kg.extract.extract import MAX_BYTES, Extractor, draft_yaml, to_json
 from kg.isolation import IsolatedFailure, run_in_child
-from kg.pipeline.workflow import META_KEYS, draft_text
+from kg.pipeline.workflow import META_KEYS
 from kg.sources.ontology import load_ontology
 from kg.sources.reference import load_reference
 from kg.web import conneg
-from kg.web.auth import Unauthorised, require_token
-from kg.web.errors import error_response
+from kg.web.auth import require_token
+from kg.web.errors import HTTPProblem
 from kg.web.state import get_kg
 
 bp = Blueprint("drafts", __name__)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
 
 
-def _draft(settings, text: str, statement_id: str, meta: dict[str, str]) -> tuple[str, dict]:
-    """Runs in the child: the draft as YAML and as JSON."""
-    yaml_text = draft_text(settings, text, statement_id, f"{statement_id}.txt", meta)
-    reference = load_reference(settings.reference_dir, settings.iris)
-    draft = Extractor(reference, load_ontology(settings.ontology_dir)).extract(
-        text, meta.get("date"))
-    return yaml_text, to_json(draft)
+def draft(settings: Settings, text: str, statement_id: str, meta: dict[str, str],
+          extractor: Extractor | None = None) -> tuple[str, dict]:
+    """The draft as YAML (what ``kg add`` writes) and as JSON, from one extraction. Runs in
+    the child process."""
+    if extractor is None:
+        reference = load_reference(settings.reference_dir, settings.iris)
+        extractor = Extractor(reference, load_ontology(settings.ontology_dir))
+    found = extractor.extract(text, meta.get("date"))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return draft_yaml(found, statement_id, f"{statement_id}.txt", digest, meta), to_json(found)
 
 
 @bp.post("/drafts")
 def create() -> Response:
     """Draft the annotations of a posted statement text (JSON or form: text, id, metadata)."""
-    try:
-        require_token("drafting")
-    except Unauthorised as exc:
-        return error_response(exc.status, exc.message, exc.headers)
+    require_token("drafting")
     if request.mimetype == "application/json":
         try:
             data = json.loads(request.get_data(cache=False) or b"{}")
         except ValueError:
-            return error_response(400, "the body is not valid JSON")
+            raise HTTPProblem(400, "the body is not valid JSON") from None
         if not isinstance(data, dict):
-            return error_response(400, "the body must be a JSON object")
+            raise HTTPProblem(400, "the body must be a JSON object")
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         data = request.form.to_dict()
     else:
-        return error_response(415, "send JSON or form data with 'text', 'id' and metadata")
+        raise HTTPProblem(415, "send JSON or form data with 'text', 'id' and metadata")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
-        return error_response(400, "'text' is required: the statement's text, as published")
+        raise HTTPProblem(400, "'text' is required: the statement's text, as published")
     if "\x00" in text:
-        return error_response(400, "'text' contains NUL characters: send a text, not a binary")
+        raise HTTPProblem(400, "'text' contains NUL characters: send a text, not a binary")
     if len(text.encode("utf-8")) > MAX_BYTES:
-        return error_response(413, f"'text' is longer than {MAX_BYTES} bytes")
+        raise HTTPProblem(413, f"'text' is longer than {MAX_BYTES} bytes")
     statement_id = str(data.get("id") or "draft")
     if not _ID.match(statement_id):
-        return error_response(400, f"'id' {statement_id!r} is not a valid identifier")
+        raise HTTPProblem(400, f"'id' {statement_id!r} is not a valid identifier")
     meta = {k: str(data[k]) for k in META_KEYS if data.get(k)}
     try:
-        yaml_text, json_draft = run_in_child(_draft, get_kg().settings, text, statement_id,
+        yaml_text, json_draft = run_in_child(draft, get_kg().settings, text, statement_id,
                                              meta, timeout=60.0)
     except IsolatedFailure as exc:
-        return error_response(422, f"the text could not be drafted: {exc}")
+        raise HTTPProblem(422, f"the text could not be drafted: {exc}") from exc
     except ValueError as exc:
-        return error_response(400, str(exc))
-    ranges = [m for m, q, _ in conneg.parse_accept(request.headers.get("Accept")) if q > 0]
-    if ranges and ranges[0] == "application/json":
+        raise HTTPProblem(400, str(exc)) from exc
+    if conneg.preferred(conneg.accept_header()) == "application/json":
         body = json.dumps({"id": statement_id, "review": "machine-drafted", "draft": json_draft,
                            "annotation": yaml_text}, ensure_ascii=False)
-        return Response(body, 200, content_type="application/json; charset=utf-8")
-    return Response(yaml_text, 200, content_type="application/yaml; charset=utf-8")
+        response = Response(body, 200, content_type="application/json; charset=utf-8")
+    else:
+        response = Response(yaml_text, 200, content_type="application/yaml; charset=utf-8")
+    response.vary.add("Accept")
+    return response

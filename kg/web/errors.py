@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.store.base import QueryTimeout, StoreUnavailable
 from kg.web import conneg
+from kg.web.executor import QueryFailed
 
 log = logging.getLogger("kg.request")
 
@@ -37,26 +39,35 @@ def _problem(exc: HTTPProblem) -> Response:
     return error_response(exc.status, exc.message, exc.headers)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An error in the form the client asked for: HTML, JSON or plain text."""
-    accept = request.headers.get("Accept")
-    ranges = [m for m, q, _ in conneg.parse_accept(accept) if q > 0]
+def error_response(status: int, message: str, headers: dict[str, str] | None = None,
+                   form: str | None = None) -> Response:
+    """An error in the form the client asked for (HTML, JSON or plain text, by Accept; or
+    ``form``: ``"json"`` or ``"text"`` when the address already chose one, like ``.json``)."""
+    accept = conneg.accept_header()
     html = None
-    if conneg.prefers_html(accept):
+    if form is None and conneg.prefers_html(accept):
         try:
             html = render_template("error.html", status=status, message=message)
         except Exception:  # noqa: BLE001 - an error page must never fail itself
             log.exception("error page could not be rendered")
     if html is not None:
         response = Response(html, status, mimetype="text/html")
-    elif ranges and ranges[0] in ("application/json", "application/problem+json"):
+    elif form == "json" or (form is None and conneg.preferred(accept) in (
+            "application/json", "application/problem+json")):
         response = Response(json.dumps({"status": status, "error": message}), status,
                             mimetype="application/json")
     else:
         response = Response(message + "\n", status, mimetype="text/plain")
     for key, value in (headers or {}).items():
         response.headers[key] = value
+    if form is None or status == 406:
+        response.vary.add("Accept")  # the body's form followed Accept (a 406, the offer)
     return response
+
+
+def problem(exc: QueryFailed) -> HTTPProblem:
+    """The one translation of a failed query into an HTTP answer (503s say when to retry)."""
+    return HTTPProblem(exc.status, exc.message, {"Retry-After": "5"} if exc.status == 503 else None)
 
 
 def _drain_refused_body() -> None:
@@ -64,17 +75,56 @@ def _drain_refused_body() -> None:
     bytes and DRAIN_SECONDS (the server reads no further than the declared length)."""
     remaining = request.content_length or 0
     stream = request.environ.get("wsgi.input")
-    if stream is None or remaining > DRAIN_LIMIT:
-        return
+    if stream is not None and remaining <= DRAIN_LIMIT:
+        _drain(stream, remaining)
+
+
+def _drain(stream: object, limit: int = DRAIN_LIMIT) -> None:
+    """Read and drop what a client still sends after a refusal (bounded in bytes and time)."""
     deadline = time.monotonic() + DRAIN_SECONDS
     try:
-        while remaining > 0 and time.monotonic() < deadline:
-            chunk = stream.read(min(remaining, 65536))
+        while limit > 0 and time.monotonic() < deadline:
+            chunk = stream.read(min(limit, 65536))  # type: ignore[attr-defined]
             if not chunk:
                 break
-            remaining -= len(chunk)
-    except (OSError, ValueError):
+            limit -= len(chunk)
+    except Exception:  # noqa: BLE001 - the answer is a refusal either way
         log.debug("the refused body could not be drained")
+
+
+def whole_body(max_body: int) -> None:
+    """Read a body sent without Content-Length (``Transfer-Encoding: chunked``) whole, before
+    any view sees it: over ``max_body`` bytes it is refused (413), never cut at the limit and
+    used; a malformed chunked encoding is a 400. The body read is handed on with its length,
+    so every route reads it as if it had come with a Content-Length."""
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_body:
+                _drain(stream)
+                raise HTTPProblem(413, "the request body is larger than this service accepts "
+                                       f"({max_body} bytes at most, KG_MAX_BODY)")
+            chunks.append(chunk)
+    except HTTPProblem:
+        raise
+    except Exception as exc:  # noqa: BLE001 - servers raise their own types for bad chunks
+        raise HTTPProblem(400, "the request body's chunked encoding is malformed: "
+                               f"{' '.join(str(exc).split())[:200] or type(exc).__name__}"
+                          ) from exc
+    body = b"".join(chunks)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    request.__dict__.pop("stream", None)  # in case anything looked at the stream already
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -120,6 +170,9 @@ def install(app: Flask) -> None:
     """Register error handlers, CORS, security headers and the structured request log."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(HTTPProblem, _problem)
+    app.register_error_handler(QueryFailed, lambda exc: _problem(problem(exc)))
+    app.register_error_handler(
+        conneg.NotAcceptable, lambda exc: error_response(406, str(exc)))
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(QueryTimeout, _unavailable)
     app.register_error_handler(Exception, _unexpected)
@@ -127,12 +180,13 @@ def install(app: Flask) -> None:
     @app.before_request
     def _start() -> Response | None:
         g.started = time.perf_counter()
+        whole_body(app.config["KG_SETTINGS"].max_body)
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
             response = Response(status=204)
             origin = _cors_origin(app)
             if origin:
                 response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = (
                     "Accept, Authorization, Content-Type")
                 response.headers["Access-Control-Max-Age"] = "86400"

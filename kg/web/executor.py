@@ -23,13 +23,11 @@ import os
 import pickle
 import signal
 import threading
-import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
 
-from kg.isolation import limit_memory
+from kg.isolation import fork_child, stop_child
 from kg.store.base import QuerySyntaxError, QueryTimeout, Store, StoreError, StoreUnavailable
-from kg.store.embedded import EmbeddedStore
 from kg.web import conneg
 from kg.web.results import Collected, ResultTooLarge, collect, kind_of, serialize, used_prefixes
 
@@ -88,11 +86,9 @@ def _short(message: str) -> str:
 def execute(store: Store, job: QueryJob) -> Answer:
     """Run, negotiate, collect within the limit, serialise. Raises QueryFailed."""
     try:
-        kwargs = {}
-        if isinstance(store, EmbeddedStore):
-            kwargs["union_default"] = job.union_default
         result = store.query(job.sparql, default_graphs=job.default_graphs,
-                             named_graphs=job.named_graphs, base_iri=job.base_iri, **kwargs)
+                             named_graphs=job.named_graphs, base_iri=job.base_iri,
+                             union_default=job.union_default)
         kind = kind_of(result)
         fmt = conneg.choose(kind, job.accept, job.override, html=job.html)
         collected = collect(result, job.limit)
@@ -155,14 +151,6 @@ class _Child:
     version: object
 
 
-def _close_inherited(keep: int) -> None:
-    """Close every descriptor but stdio and ``keep``: a child must not hold the server's
-    client sockets open (a dropped keep-alive connection would otherwise never close)."""
-    limit = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
-    os.closerange(3, keep)
-    os.closerange(keep + 1, limit)
-
-
 def _mib(size: int) -> str:
     return f"{size / 2**20:,.0f} MiB"
 
@@ -174,9 +162,7 @@ def _memory_message(allowance: int | None) -> str:
 
 
 def _child_main(conn: Connection, store: Store, allowance: int | None = None) -> None:
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
-                signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
+    """Answer jobs until the pipe closes (the parent closed it, or died)."""
     while True:
         try:
             job = conn.recv()
@@ -197,9 +183,10 @@ def _child_main(conn: Connection, store: Store, allowance: int | None = None) ->
 
 
 class ForkExecutor:
-    """Runs queries on an embedded store in reusable forked children, with a hard deadline."""
+    """Runs queries on a forkable store (``capabilities.forkable``) in reusable forked
+    children, with a hard deadline."""
 
-    def __init__(self, store: EmbeddedStore, size: int = 2,
+    def __init__(self, store: Store, size: int = 2,
                  memory_limit: int | None = None) -> None:
         """``size`` children at most; ``memory_limit``: bytes each may allocate (None: no cap)."""
         self.store = store
@@ -211,21 +198,14 @@ class ForkExecutor:
         self._fork_lock = threading.Lock()
 
     def _version(self) -> object:
-        return (id(self.store.oxigraph), self.store.version)
+        return self.store.version
 
     def _spawn(self) -> _Child:
         parent_end, child_end = Pipe()
-        with self._fork_lock, self.store.mutation_lock:
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                try:
-                    parent_end.close()
-                    _close_inherited(child_end.fileno())
-                    if self.memory_limit:
-                        limit_memory(self.memory_limit)
-                    _child_main(child_end, self.store, self.memory_limit)
-                finally:
-                    os._exit(0)
+        with self._fork_lock, self.store.fork_guard():
+            pid = fork_child(child_end.fileno(),
+                             lambda: _child_main(child_end, self.store, self.memory_limit),
+                             self.memory_limit, die_with_parent=False)
         child_end.close()
         return _Child(pid, parent_end, self._version())
 
@@ -233,21 +213,7 @@ class ForkExecutor:
     def _kill(child: _Child, grace: float = 0.0) -> int | None:
         """Stop a child, first waiting up to ``grace`` s for it to end by itself; its wait
         status if it did (None if it had to be killed)."""
-        status = None
-        deadline = time.monotonic() + grace
-        try:
-            while True:
-                pid, status = os.waitpid(child.pid, os.WNOHANG)
-                if pid != 0:
-                    break
-                status = None
-                if time.monotonic() >= deadline:
-                    os.kill(child.pid, signal.SIGKILL)
-                    os.waitpid(child.pid, 0)
-                    break
-                time.sleep(0.005)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        status = stop_child(child.pid, grace)
         child.conn.close()
         return status
 

@@ -6,14 +6,22 @@ import json
 from collections.abc import Iterator
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from kg.pipeline.validate import load_shapes
 from kg.sources.ontology import load_ontology
 from kg.web import conneg
-from kg.web.errors import error_response
+from kg.web.errors import HTTPProblem
 from kg.web.state import get_kg
 
 bp = Blueprint("export", __name__)
@@ -24,6 +32,14 @@ DUMPS = {
     "kg.ttl": ("text/turtle", "Turtle: the union of all graphs as one graph"),
     "kg.jsonld": ("application/ld+json", "JSON-LD: every named graph"),
 }
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+#: The W3C format IRI (void:feature) of each dump.
+FEATURES = {"kg.nq": "N-Quads", "kg.trig": "TriG", "kg.ttl": "Turtle", "kg.jsonld": "JSON-LD"}
+#: The ontology's own IRI (``ekg:`` terms are ``<ONTOLOGY>#Term``), served at /ont.
+ONTOLOGY = "https://w3id.org/ekg/ont"
+#: rdflib's names for the RDF formats conneg offers.
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
+                  "nquads": "nquads", "trig": "trig"}
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
@@ -86,7 +102,7 @@ def downloads() -> Response:
 def dump(name: str) -> Response:
     """A whole-dataset dump, streamed."""
     if name not in DUMPS:
-        return error_response(404, f"no download named {name}; see /downloads")
+        raise HTTPProblem(404, f"no download named {name}; see /downloads")
     media, _ = DUMPS[name]
     response = Response(stream_with_context(_stream(name)), 200,
                         content_type=f"{media}; charset=utf-8")
@@ -118,7 +134,8 @@ def void_triples() -> list[ox.Triple]:
     add(dataset, DCT + "license", N(LICENCE))
     add(dataset, VOID + "sparqlEndpoint", N(root + url_for("sparql.sparql")))
     add(dataset, VOID + "uriSpace", L(kg.settings.base_iri + "id/"))
-    add(dataset, VOID + "feature", N("http://www.w3.org/ns/formats/N-Quads"))
+    for name in DUMPS:
+        add(dataset, VOID + "feature", N(FORMATS_NS + FEATURES[name]))
     counts = {r["g"]: r["n"] for r in kg.store.select(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
     add(dataset, VOID + "triples", L(str(sum(counts.values())), datatype=integer))
@@ -151,11 +168,8 @@ def void_triples() -> list[ox.Triple]:
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The dataset described in VoID and DCAT (Turtle by default; content negotiation)."""
-    try:
-        fmt = conneg.choose(conneg.GRAPH, request.headers.get("Accept"),
-                            request.args.get("format"), html=False)
-    except conneg.NotAcceptable as exc:
-        return error_response(406, str(exc))
+    fmt = conneg.choose(conneg.GRAPH, conneg.accept_header(), request.args.get("format"),
+                        html=False)
     prefixes = {"void": VOID, "dcat": DCAT, "dcterms": DCT}
     body = ox.serialize(void_triples(), format=conneg.OX_RDF[fmt.name],
                         prefixes=prefixes if fmt.name in ("turtle", "rdfxml") else None)
@@ -164,16 +178,41 @@ def void() -> Response:
     return response
 
 
+@bp.get("/dataset")
+def dataset() -> Response:
+    """The dataset's IRI (``<base>dataset``): its description for RDF clients, the downloads
+    page for browsers (303: the IRI names the dataset, not a document)."""
+    if conneg.wants_html(conneg.accept_header()):
+        return _see_other(url_for("export.downloads"))
+    return void()
+
+
+@bp.get("/dataset/<name>")
+def distribution(name: str) -> Response:
+    """A distribution's IRI (``<base>dataset/kg.nq``…): 303 to its download."""
+    if name not in DUMPS:
+        raise HTTPProblem(404, f"no distribution named {name}; see /downloads")
+    return _see_other(url_for("export.dump", name=name))
+
+
+def _see_other(location: str) -> Response:
+    response = redirect(location, 303)
+    response.vary.add("Accept")
+    return response
+
+
 def _ontology() -> Graph:
     return load_ontology(get_kg().settings.ontology_dir)
 
 
+@bp.get("/ont")
 @bp.get("/ontology")
 def ontology_page() -> Response:
-    """Classes, properties and concept schemes, with their definitions."""
+    """Classes, properties and concept schemes, with their definitions; the ontology in RDF
+    by content negotiation. ``/ont`` is the ontology's IRI (``ekg:Claim`` is ``/ont#Claim``)."""
     graph = _ontology()
-    if not conneg.prefers_html(request.headers.get("Accept")) and request.headers.get("Accept"):
-        return _turtle(graph)
+    if not conneg.wants_html(conneg.accept_header()):
+        return _rdf(graph)
     label = {s: str(o) for s, o in graph.subject_objects(RDFS.label)}
     definition = {s: str(o) for s, o in graph.subject_objects(SKOS.definition)}
 
@@ -194,10 +233,9 @@ def ontology_page() -> Response:
                           key=lambda c: c["label"].lower())
         schemes.append({"iri": str(scheme), "title": str(title),
                         "definition": definition.get(scheme, ""), "concepts": concepts})
-    return Response(render_template(
+    return _page(render_template(
         "export/ontology.html", classes=terms(OWL.Class),
-        properties=terms(OWL.ObjectProperty) + terms(OWL.DatatypeProperty), schemes=schemes),
-        200, mimetype="text/html")
+        properties=terms(OWL.ObjectProperty) + terms(OWL.DatatypeProperty), schemes=schemes))
 
 
 @bp.get("/ontology.ttl")
@@ -209,8 +247,8 @@ def ontology_turtle() -> Response:
 def shapes_page() -> Response:
     """The SHACL shapes, with what each requires."""
     graph = load_shapes(get_kg().settings.shapes_dir)
-    if not conneg.prefers_html(request.headers.get("Accept")) and request.headers.get("Accept"):
-        return _turtle(graph)
+    if not conneg.wants_html(conneg.accept_header()):
+        return _rdf(graph)
     shapes = []
     for shape in sorted(graph.subjects(RDF.type, SH.NodeShape), key=str):
         if str(shape).endswith("Concept"):
@@ -226,13 +264,28 @@ def shapes_page() -> Response:
         shapes.append({"name": str(shape).rsplit("#", 1)[-1], "targets": targets,
                        "messages": messages,
                        "severity": str(severity).rsplit("#", 1)[-1] if severity else "Violation"})
-    return Response(render_template("export/shapes.html", shapes=shapes), 200,
-                    mimetype="text/html")
+    return _page(render_template("export/shapes.html", shapes=shapes))
 
 
 @bp.get("/shapes.ttl")
 def shapes_turtle() -> Response:
     return _turtle(load_shapes(get_kg().settings.shapes_dir))
+
+
+def _page(html: str) -> Response:
+    response = Response(html, 200, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _rdf(graph: Graph) -> Response:
+    """``graph`` in the RDF format the client asks for (Turtle for ``*/*``)."""
+    fmt = conneg.choose(conneg.GRAPH, conneg.accept_header(), request.args.get("format"),
+                        html=False)
+    response = Response(graph.serialize(format=RDFLIB_FORMATS[fmt.name], encoding="utf-8"),
+                        200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
 
 
 def _turtle(graph: Graph) -> Response:

@@ -155,6 +155,8 @@ def _csv_value(term: object) -> str:
 
 
 def to_csv(c: Collected) -> bytes:
+    if c.kind == BOOLEAN:  # as Apache Jena writes it; the W3C CSV format defines no boolean
+        return f"_askResult\r\n{'true' if c.boolean else 'false'}\r\n".encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(c.variables)
@@ -164,6 +166,8 @@ def to_csv(c: Collected) -> bytes:
 
 
 def to_tsv(c: Collected) -> bytes:
+    if c.kind == BOOLEAN:  # as Apache Jena writes (and reads) it
+        return f"?_askResult\n{'true' if c.boolean else 'false'}\n".encode()
     lines = ["\t".join(f"?{v}" for v in c.variables)]
     for row in c.rows:
         lines.append("\t".join("" if t is None else str(t).replace("\t", "\\t") for t in row))

@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from kg.sources.queries import ParameterError, SavedQuery, bind, expand_curie, paginate, with_values
 from kg.web import conneg
-from kg.web.errors import error_response
+from kg.web.errors import HTTPProblem, error_response, problem
 from kg.web.executor import QueryFailed, QueryJob
 from kg.web.openapi import openapi_document
 from kg.web.results import Collected, to_csv, to_tsv
@@ -21,6 +21,10 @@ from kg.web.state import get_kg
 bp = Blueprint("saved", __name__)
 
 MAX_PAGE_SIZE = 1000
+#: Media types a saved query answers in (besides its HTML page), and their format names.
+OFFERS = {"application/json": "json", "text/csv": "csv", "text/tab-separated-values": "tsv",
+          "application/sparql-results+json": "srj", "text/turtle": "turtle",
+          "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
 EXTENSIONS = {"json": "json", "csv": "csv", "tsv": "tsv", "srj": "srj", "ttl": "turtle",
               "nt": "ntriples", "jsonld": "jsonld"}
 
@@ -32,7 +36,7 @@ def _catalogue() -> dict[str, SavedQuery]:
 def _query_or_404(name: str) -> SavedQuery:
     query = _catalogue().get(name)
     if query is None:
-        abort(404)
+        raise HTTPProblem(404, f"no saved query named {name}; see /queries")
     return query
 
 
@@ -46,7 +50,7 @@ def index_json() -> Response:
 def index(as_json: bool = False) -> Response:
     """The catalogue: HTML for browsers, JSON for programs (``/queries.json``)."""
     queries = list(_catalogue().values())
-    if as_json or not conneg.prefers_html(request.headers.get("Accept")):
+    if as_json or not conneg.prefers_html(conneg.accept_header()):
         body = [{"name": q.name, "title": q.title, "description": q.description, "tags": q.tags,
                  "form": q.form, "url": url_for("saved.run", name=q.name, _external=True),
                  "parameters": [_param_json(p) for p in q.params]} for q in queries]
@@ -67,24 +71,19 @@ def run(name: str) -> Response:
     if "." in name:
         stem, _, ext = name.rpartition(".")
         if ext not in EXTENSIONS:
-            abort(404)
+            raise HTTPProblem(404, f"no format .{ext} for saved queries; use one of: "
+                                   f"{', '.join('.' + e for e in EXTENSIONS)}")
         return _answer(_query_or_404(stem), EXTENSIONS[ext])
     query = _query_or_404(name)
-    accept = request.headers.get("Accept")
-    if conneg.prefers_html(accept) or not accept:
+    accept = conneg.accept_header()
+    if conneg.wants_html(accept):
         return _answer(query, "html")
-    ranges = [m for m, q, _ in conneg.parse_accept(accept) if q > 0]
-    wanted = {"application/json": "json", "text/csv": "csv", "text/tab-separated-values": "tsv",
-              "application/sparql-results+json": "srj", "text/turtle": "turtle",
-              "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
-    for media in ranges:
-        if media in wanted:
-            return _answer(query, wanted[media])
-        if media == "*/*":
-            return _answer(query, "turtle" if query.form in ("CONSTRUCT", "DESCRIBE") else "json")
-    return error_response(406, "offered: text/html, application/json, text/csv, "
-                               "text/tab-separated-values, application/sparql-results+json, "
-                               "text/turtle, application/ld+json, application/n-triples")
+    graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
+    media = conneg.pick(list(OFFERS), accept,
+                        default="text/turtle" if graph_form else "application/json")
+    response = _answer(query, OFFERS[media])
+    response.vary.add("Accept")
+    return response
 
 
 def _allowed_values(query: SavedQuery) -> dict[str, frozenset[str]]:
@@ -123,17 +122,17 @@ def _respond(query: SavedQuery, fmt: str) -> Response:
     if graph_form and fmt in ("json", "csv", "tsv", "srj"):
         fmt = "jsonld" if fmt == "json" else fmt
         if fmt != "jsonld":
-            return _fail(fmt, query, 406, f"{query.name} builds a graph: ask for .ttl, .nt or "
-                                          ".jsonld")
+            return _fail(fmt, query, HTTPProblem(
+                406, f"{query.name} builds a graph: ask for .ttl, .nt or .jsonld"))
     if not graph_form and fmt in ("turtle", "ntriples", "jsonld"):
-        return _fail(fmt, query, 406, f"{query.name} returns a table: ask for .json, .csv, "
-                                      ".tsv or .srj")
+        return _fail(fmt, query, HTTPProblem(
+            406, f"{query.name} returns a table: ask for .json, .csv, .tsv or .srj"))
     raw = {k: v for k, v in request.args.items()}
     try:
         page, size = _page(query, raw)
         terms = bind(query, raw, kg.settings.iris, _allowed_values(query))
     except ParameterError as exc:
-        return _fail(fmt, query, 400, str(exc))
+        return _fail(fmt, query, HTTPProblem(400, str(exc)))
     text = with_values(query.text, terms)
     if query.pagination:
         text = paginate(text, page, size)
@@ -143,7 +142,7 @@ def _respond(query: SavedQuery, fmt: str) -> Response:
     try:
         answer = kg.run_cached(job)
     except QueryFailed as exc:
-        return _fail(fmt, query, exc.status, exc.message)
+        return _fail(fmt, query, problem(exc))
     values = {k: v.value for k, v in terms.items()}
     if graph_form:
         if fmt == "html":
@@ -263,13 +262,14 @@ def _simple(query: SavedQuery, values: dict[str, str], data: dict[str, Any], pag
     return out
 
 
-def _fail(fmt: str, query: SavedQuery, status: int, message: str) -> Response:
+def _fail(fmt: str, query: SavedQuery, refused: HTTPProblem) -> Response:
+    """A refusal in the form the address chose: the query's page, JSON for ``.json``, else
+    plain text."""
     if fmt == "html":
-        return _page_html(query, dict(request.args), error=message, status=status)
-    if fmt == "json":
-        return Response(json.dumps({"status": status, "error": message}), status,
-                        mimetype="application/json")
-    return Response(message + "\n", status, mimetype="text/plain")
+        return _page_html(query, dict(request.args), error=refused.message,
+                          status=refused.status)
+    return error_response(refused.status, refused.message, refused.headers,
+                          form="json" if fmt == "json" else "text")
 
 
 def _page_html(query: SavedQuery, values: dict[str, str], data: dict | None = None,

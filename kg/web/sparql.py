@@ -18,7 +18,7 @@ from kg.model.sparql_scan import allowed, max_depth, scan
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
 from kg.web import conneg
 from kg.web.auth import Unauthorised, require_token
-from kg.web.errors import error_response
+from kg.web.errors import HTTPProblem
 from kg.web.executor import QueryFailed, QueryJob
 from kg.web.state import get_kg
 
@@ -34,17 +34,8 @@ MAX_NESTING = 256  # pyoxigraph's parser overflows its stack on far deeper nesti
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-
-
-@bp.errorhandler(ProtocolError)
-def _protocol_error(exc: ProtocolError) -> Response:
-    return error_response(exc.status, exc.message, exc.headers)
+#: The old name of HTTPProblem here; the app-wide handler answers both.
+ProtocolError = HTTPProblem
 
 
 def endpoint_url() -> str:
@@ -61,11 +52,11 @@ def _charset_ok() -> bool:
 
 def _body_text() -> str:
     if not _charset_ok():
-        raise ProtocolError(415, "the request body must be UTF-8 (charset=utf-8)")
+        raise HTTPProblem(415, "the request body must be UTF-8 (charset=utf-8)")
     try:
         return request.get_data(cache=True).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, "the request body is not valid UTF-8") from exc
+        raise HTTPProblem(400, "the request body is not valid UTF-8") from exc
 
 
 def _graph_params(name: str) -> list[str] | None:
@@ -74,47 +65,47 @@ def _graph_params(name: str) -> list[str] | None:
         values += request.form.getlist(name)
     for value in values:
         if not _IRI.match(value):
-            raise ProtocolError(400, f"{name} must be an absolute IRI, got {value!r}")
+            raise HTTPProblem(400, f"{name} must be an absolute IRI, got {value!r}")
     return values or None
 
 
 def _read_operation() -> tuple[str, str] | None:
     """``("query"|"update", text)`` from the request, or None for a plain GET."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: a GET without the body
         if request.args.getlist("update"):
-            raise ProtocolError(405, "SPARQL Update is not allowed with GET; POST it",
+            raise HTTPProblem(405, "SPARQL Update is not allowed with GET; POST it",
                                 {"Allow": "POST"})
         queries = request.args.getlist("query")
         if not queries:
             return None
         if len(queries) > 1:
-            raise ProtocolError(400, f"exactly one query parameter is allowed, got {len(queries)}")
+            raise HTTPProblem(400, f"exactly one query parameter is allowed, got {len(queries)}")
         return ("query", queries[0])
     mimetype = request.mimetype
     if mimetype == FORM:
         if not _charset_ok():
-            raise ProtocolError(415, "form data must be UTF-8 (charset=utf-8)")
+            raise HTTPProblem(415, "form data must be UTF-8 (charset=utf-8)")
         queries = request.args.getlist("query") + request.form.getlist("query")
         updates = request.args.getlist("update") + request.form.getlist("update")
         if queries and updates:
-            raise ProtocolError(400, "send either query or update, not both")
+            raise HTTPProblem(400, "send either query or update, not both")
         if updates:
             if len(updates) > 1:
-                raise ProtocolError(400, f"exactly one update parameter is allowed, "
+                raise HTTPProblem(400, f"exactly one update parameter is allowed, "
                                          f"got {len(updates)}")
             return ("update", updates[0])
         if len(queries) != 1:
-            raise ProtocolError(400, "exactly one query parameter is required, "
+            raise HTTPProblem(400, "exactly one query parameter is required, "
                                      f"got {len(queries)}")
         return ("query", queries[0])
     if mimetype == QUERY_TYPE:
         if request.args.getlist("query"):
-            raise ProtocolError(400, "a direct POST carries the query in the body only")
+            raise HTTPProblem(400, "a direct POST carries the query in the body only")
         return ("query", _body_text())
     if mimetype == UPDATE_TYPE:
         return ("update", _body_text())
     shown = mimetype or "none"
-    raise ProtocolError(415, f"unsupported Content-Type ({shown}): POST a query as {FORM} or "
+    raise HTTPProblem(415, f"unsupported Content-Type ({shown}): POST a query as {FORM} or "
                              f"{QUERY_TYPE}, an update as {FORM} or {UPDATE_TYPE}")
 
 
@@ -122,20 +113,20 @@ def _check_reach(text: str, what: str) -> object:
     """Refuse SERVICE and LOAD outside the allow-list; return the scan."""
     kg = get_kg()
     if max_depth(text) > MAX_NESTING:
-        raise ProtocolError(400, f"the {what} is nested more than {MAX_NESTING} levels deep")
+        raise HTTPProblem(400, f"the {what} is nested more than {MAX_NESTING} levels deep")
     found = scan(text)
     allow = kg.settings.allow_list
     for target in found.services:
         if not allowed(target, allow):
-            raise ProtocolError(403, f"SERVICE {target} is not allowed: this endpoint does not "
+            raise HTTPProblem(403, f"SERVICE {target} is not allowed: this endpoint does not "
                                      "send queries to other servers (see KG_SERVICE_ALLOWLIST)")
     for target in found.loads:
         if not allowed(target, allow):
-            raise ProtocolError(403, f"LOAD {target} is not allowed: this endpoint does not "
+            raise HTTPProblem(403, f"LOAD {target} is not allowed: this endpoint does not "
                                      "fetch data from the network (see KG_SERVICE_ALLOWLIST)")
     if "DEFINE" in found.keywords and what == "query":
         # Not SPARQL: a server-specific pragma (Virtuoso's can fetch remote data).
-        raise ProtocolError(400, "syntax error: DEFINE pragmas are not SPARQL")
+        raise HTTPProblem(400, "syntax error: DEFINE pragmas are not SPARQL")
     return found
 
 
@@ -156,14 +147,14 @@ def _query(text: str) -> Response:
     found = _check_reach(text, "query")
     default_graphs = _graph_params("default-graph-uri")
     named_graphs = _graph_params("named-graph-uri")
-    if not kg.is_embedded:
+    if not kg.store.capabilities.stored_graphs_only:
         for graph in found.from_graphs + found.from_named_graphs:  # type: ignore[attr-defined]
             if graph not in kg.graph_names():
-                raise ProtocolError(400, f"FROM <{graph}>: no such graph in this store")
-    accept = request.headers.get("Accept")
+                raise HTTPProblem(400, f"FROM <{graph}>: no such graph in this store")
+    accept = conneg.accept_header()
     override = (request.values.get("format") or request.values.get("output")
                 or request.values.get("results"))
-    html = (override or "").lower() == "html" or (override is None and conneg.prefers_html(accept))
+    html = conneg.wants_page(override, accept)
     job = QueryJob(
         sparql=text, accept=None if html else accept, override="html" if html else override,
         html=html, default_graphs=default_graphs, named_graphs=named_graphs,
@@ -174,10 +165,9 @@ def _query(text: str) -> Response:
     try:
         answer = kg.executor.run(job, kg.settings.query_timeout)
     except QueryFailed as exc:
-        headers = {"Retry-After": "5"} if exc.status == 503 else {}
         if html and exc.status < 500:
             return _page(text, error=exc.message, status=exc.status)
-        return error_response(exc.status, exc.message, headers)
+        raise  # answered app-wide (kg.web.errors.problem)
     if answer.format == "html":
         return _page(text, answer=answer)
     response = Response(answer.body, 200, content_type=answer.media_type)
@@ -208,13 +198,10 @@ def _update(text: str) -> Response:
 
 
 def _describe_service() -> Response:
-    accept = request.headers.get("Accept")
+    accept = conneg.accept_header()
     if conneg.prefers_html(accept):
         return _page("")
-    try:
-        fmt = conneg.choose(conneg.GRAPH, accept, request.args.get("format"), html=False)
-    except conneg.NotAcceptable as exc:
-        raise ProtocolError(406, str(exc)) from exc
+    fmt = conneg.choose(conneg.GRAPH, accept, request.args.get("format"), html=False)
     url = ox.NamedNode(endpoint_url())
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from flask import current_app
 from rdflib import Graph
 
 from kg.config import Settings
 from kg.pipeline.validate import Validator, load_shapes
 from kg.sources.queries import SavedQuery
-from kg.store import EmbeddedStore, Store
+from kg.store import Store
 from kg.store.base import QueryTimeout, StoreError, StoreUnavailable
 from kg.web.executor import Answer, ForkExecutor, InlineExecutor, QueryFailed, QueryJob, RowsJob
 from kg.web.resources import Resources
@@ -29,6 +29,20 @@ _SEARCH_INDEX = ("search-index",)
 
 def _body_size(value: Any) -> int:
     return len(value.body)
+
+
+class _Answers(LRUCache):
+    """Kept answers: least recently used first out, bounded in bytes (``maxsize``, each entry
+    weighing its answer's size) and in entries."""
+
+    def __init__(self, max_bytes: int, max_entries: int) -> None:
+        super().__init__(maxsize=max_bytes, getsizeof=lambda entry: entry[1])
+        self.max_entries = max_entries
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.max_entries:
+            self.popitem()
 
 DEFAULT_EXAMPLE = """PREFIX ekg: <https://w3id.org/ekg/ont#>
 PREFIX schema: <http://schema.org/>
@@ -58,8 +72,7 @@ class KG:
     _graphs: list[str] | None = field(default=None, repr=False)
     _values: dict[tuple[str, ...], tuple[object, object]] = field(
         default_factory=dict, repr=False)
-    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _cache_bytes: int = 0
+    _cache: _Answers | None = field(default=None, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _validation: tuple[object, tuple[Validator, Graph, Graph]] | None = field(
         default=None, repr=False)
@@ -87,23 +100,19 @@ class KG:
         if version is None:
             return compute()
         key = (version, *key)
+        budget = self.settings.cache_mb * 2**20
         with self._cache_lock:
-            hit = self._cache.get(key)
+            if self._cache is None:
+                self._cache = _Answers(budget, self.CACHE_ENTRIES)
+            hit = self._cache.get(key)  # a hit becomes the most recently used
             if hit is not None:
-                self._cache.move_to_end(key)
                 return hit[0]
         value = compute()
         nbytes = size(value)
-        budget = self.settings.cache_mb * 2**20
         if keep(value) and nbytes <= budget // 8:  # one answer takes an eighth at most
             with self._cache_lock:
                 if key not in self._cache:
                     self._cache[key] = (value, nbytes)
-                    self._cache_bytes += nbytes
-                while self._cache and (len(self._cache) > self.CACHE_ENTRIES
-                                       or self._cache_bytes > budget):
-                    _, (_, old) = self._cache.popitem(last=False)
-                    self._cache_bytes -= old
         return value
 
     def page_query(self, sparql: str) -> Collected:
@@ -130,13 +139,13 @@ class KG:
         return Resources(self.store, self.settings.iris, self.page_query)
 
     def search_index(self, wait: bool = True) -> SearchIndex | None:
-        """The search page's index of the current store version (embedded stores only: see
+        """The search page's index of the current store version (versioned stores only: see
         :mod:`kg.web.search`), made by two queries that list every name and every anchored
         sentence, in a query process with the longer allowance of a build.
 
         ``wait=False`` (a request): the index if it is made, else None (the page then asks
         SPARQL, within the time limit) and the index is made in the background."""
-        assert self.is_embedded
+        assert self.store.capabilities.versioned
         version = self.store_version()
         kept = self._kept(_SEARCH_INDEX, version)
         if kept is not None:
@@ -174,8 +183,9 @@ class KG:
             raise
 
     @property
-    def is_embedded(self) -> bool:
-        return isinstance(self.store, EmbeddedStore)
+    def has_search_index(self) -> bool:
+        """Whether the search page's index can be kept (a versioned store: kept per version)."""
+        return self.store.capabilities.versioned
 
     def graph_names(self) -> list[str]:
         if self._graphs is None:
@@ -204,12 +214,13 @@ class KG:
         return result
 
     def store_version(self) -> object:
-        """The version of the data this process answers from (None for remote stores)."""
+        """The version of the data this process answers from (None: the store is not
+        versioned, so nothing is kept per version)."""
         store = self.store
-        if not isinstance(store, EmbeddedStore):
+        if not store.capabilities.versioned:
             return None
         store.refresh()
-        return (id(store.oxigraph), store.version)
+        return store.version
 
     def _kept(self, key: tuple[str, ...], version: object) -> object:
         """The value kept for ``key`` if it was computed for ``version``, else None."""
@@ -271,7 +282,7 @@ class KG:
 
 
 def make_executor(settings: Settings, store: Store) -> ForkExecutor | InlineExecutor:
-    if isinstance(store, EmbeddedStore):
+    if store.capabilities.forkable:
         return ForkExecutor(store, settings.query_processes or 2,
                             settings.query_memory * 2**20 or None)
     return InlineExecutor(store)

@@ -92,7 +92,7 @@ def warm_up(app: Flask) -> dict[str, int]:
                     time.monotonic() - begun)
     begun = time.monotonic()
     kg = app.extensions["kg"]
-    if kg.is_embedded:
+    if kg.has_search_index:
         try:
             kg.search_index()
             log.info("warm-up search index: %.1f s", time.monotonic() - begun)
