@@ -405,11 +405,14 @@ def gold_figure_fields(sid: str, data: dict[str, Any], text: str) -> list[tuple[
     return found
 
 
-def run(home: Path = ROOT, only: str | None = None) -> dict[str, Any]:
-    """Score every curated statement; ``only`` = "dev" or "test" restricts to one set."""
+def run(home: Path = ROOT, only: str | None = None, rules_only: bool = False
+        ) -> dict[str, Any]:
+    """Score every curated statement; ``only`` = "dev" or "test" restricts to one set;
+    ``rules_only`` drafts claims without the models (to tell what the models add)."""
     settings = load_settings({"HOME": home}, environ={})
     reference = load_reference(settings.reference_dir, settings.iris)
-    extractor = Extractor(reference, load_ontology(settings.ontology_dir))
+    extractor = Extractor(reference, load_ontology(settings.ontology_dir),
+                          **({"models": None} if rules_only else {}))
     names: dict[str, set[str]] = {}
     for form, (iri, _kind) in surface_forms(reference).items():
         names.setdefault(iri, set()).add(form)
@@ -522,8 +525,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("dev", "test"), default=None,
                         help="score one set only (default: both)")
+    parser.add_argument("--rules-only", action="store_true",
+                        help="draft claims with the rules alone (no models)")
     args = parser.parse_args(argv)
-    result = run(only=args.set)
+    result = run(only=args.set, rules_only=args.rules_only)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     report(result)

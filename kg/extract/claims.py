@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import Graph
+from rdflib.namespace import SKOS
 
 from kg.extract.lexicon import cue_forms
 from kg.extract.mentions import Attribution, Mention
@@ -92,13 +93,31 @@ def _label_pattern(forms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)
 
 
+def unambiguous_forms(ontology: Graph, prefix: str) -> dict[str, str]:
+    """Every label of the concepts of scheme ``prefix`` -> the concept's local name, like
+    :func:`kg.extract.lexicon.cue_forms`, except that a form labelling two concepts is left
+    out (it cannot say which one is meant; the model still may) instead of failing."""
+    try:
+        return cue_forms(ontology, prefix)
+    except ValueError:
+        pass
+    seen: dict[str, set[str]] = {}
+    namespace = str(VOCAB[prefix])
+    for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+        for concept, label in ontology.subject_objects(prop):
+            if str(concept).startswith(namespace) and (concept, SKOS.inScheme, None) in ontology:
+                words = " ".join(str(label).lower().split())
+                seen.setdefault(words, set()).add(str(concept)[len(namespace):])
+    return {w: next(iter(c)) for w, c in sorted(seen.items()) if w and len(c) == 1}
+
+
 class Cues:
     """Cue words of the claim kinds, read from the vocabularies of ``ontology``."""
 
     def __init__(self, ontology: Graph) -> None:
-        self.legal = cue_forms(ontology, "legal")
-        self.accusation = cue_forms(ontology, "acc")
-        self.event = cue_forms(ontology, "evt")
+        self.legal = unambiguous_forms(ontology, "legal")
+        self.accusation = unambiguous_forms(ontology, "acc")
+        self.event = unambiguous_forms(ontology, "evt")
         for forms in (self.legal, self.accusation):
             for generic in ("conflict", "side", "mining", "arming", "threats", "terror",
                             "restoration", "flight", "destruction"):
