@@ -81,6 +81,12 @@ def test_a_state_named_as_the_victim_is_not_the_accused(rules):
     assert found and {c.accused for c in found} == {f"{STATE}ARM"}
     draft = rules.extract("Shelling against Armenia continued for weeks.")
     assert all(c.accused != f"{STATE}ARM" for c in _claims(draft, "accusation"))
+    # the only state of the sentence is the victim: the accused is not read from it
+    draft = rules.extract("The occupation of Azerbaijani territories continues.")
+    found = _claims(draft, "accusation")
+    assert found and all(c.accused != f"{STATE}AZE" for c in found)
+    draft = rules.extract("Azerbaijani civilians were massacred.")
+    assert all(c.accused != f"{STATE}AZE" for c in _claims(draft, "accusation"))
 
 
 def test_the_speakers_own_state_is_never_the_accused(rules):
