@@ -144,6 +144,16 @@ def test_each_proposal_carries_its_sentence_cue_and_confidence(extractor):
             assert c.cue and c.cue.lower() in text[c.start:c.end].lower()
 
 
+def test_reported_speech_cites_the_resolution_of_the_reference_data(rules):
+    draft = rules.extract("Security Council resolutions 822 (1993) and 853 (1993) demanded "
+                          "the immediate withdrawal of the occupying forces.")
+    speech = _claims(draft, "reported-speech")
+    assert speech and speech[0].cites == "https://w3id.org/ekg/id/doc/un-S-RES-822-1993"
+    assert speech[0].agent == "https://w3id.org/ekg/id/agent/un-security-council"
+    written = draft_yaml(draft, "x", "x.txt", "0" * 64)
+    assert "    cites: un-S-RES-822-1993\n" in written
+
+
 # -- nothing silent ------------------------------------------------------------------------------
 
 def test_a_blame_cue_that_drafts_nothing_is_unresolved(parts):
@@ -160,6 +170,9 @@ def test_a_blame_cue_that_drafts_nothing_is_unresolved(parts):
     assert "obstructed the negotiations" in draft.unresolved[0].why
     data = to_json(draft)
     assert data["unresolved"][0]["start"] == 0 and data["unresolved"][0]["why"]
+    written = draft_yaml(draft, "x", "x.txt", "0" * 64)
+    assert "# Unresolved: sentences with a cue that drafted nothing" in written
+    assert "#   p1.s1 [0-" in written and yaml.safe_load(written)["format"]
 
 
 # -- outputs --------------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import Graph
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from kg.extract.lexicon import cue_forms
 from kg.extract.mentions import Attribution, Mention
 from kg.extract.models import stem
-from kg.model.namespaces import VOCAB
+from kg.model.namespaces import EKG, VOCAB
 
 #: The claim kinds drafted, in the order proposals are listed (``claims[].kind``).
 KINDS = ("accusation", "characterisation", "attribution", "reported-speech", "appeal",
@@ -58,6 +58,7 @@ class Proposal:
     confidence: float = 0.5
     rule: str = "rule"
     role: str | None = None
+    cites: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,42 @@ def peaceful_subject(sentence: str, cue_start: int) -> bool:
         r"\b(?:war|aggression|attack|offensive|hostilities|assault|shelling)\b", before, re.I)
 
 
+# -- cited documents ---------------------------------------------------------------------------
+
+_SYMBOL = re.compile(r"\b[AS]/(?:RES/)?[\w.-]+(?:/[\w.-]+)*(?:\s\(\d{4}\))?")
+_RESOLUTION = re.compile(r"\bresolutions?\s+(\d{1,4}(?:/\d{1,4})?)", re.I)
+
+
+class Documents:
+    """The UN documents of the reference data, found by symbol ("S/RES/822 (1993)",
+    "A/RES/62/243") or as "resolution 822" (Security Council) / "resolution 62/243"
+    (General Assembly)."""
+
+    def __init__(self, reference: Graph) -> None:
+        self.by_key: dict[str, str] = {}
+        for doc, symbol in sorted(reference.subject_objects(DCTERMS.identifier)):
+            if (doc, RDF.type, EKG.UNDocument) not in reference:
+                continue
+            words = str(symbol)
+            self.by_key.setdefault(words, str(doc))
+            bare = re.sub(r"\s*\(\d{4}\)$", "", words)
+            self.by_key.setdefault(bare, str(doc))
+            if (m := re.fullmatch(r"([AS])/RES/(.+)", bare)):
+                self.by_key.setdefault(f"{m.group(1)}:{m.group(2)}", str(doc))
+
+    def cited(self, sentence: str) -> str | None:
+        """The first document the sentence cites, if the reference data knows it."""
+        for m in _SYMBOL.finditer(sentence):
+            for key in (m.group(), re.sub(r"\s*\(\d{4}\)$", "", m.group())):
+                if key in self.by_key:
+                    return self.by_key[key]
+        for m in _RESOLUTION.finditer(sentence):
+            organ = "A" if "/" in m.group(1) else "S"
+            if (found := self.by_key.get(f"{organ}:{m.group(1)}")):
+                return found
+        return None
+
+
 # -- actors -------------------------------------------------------------------------------------
 
 _STATE = "state"
@@ -252,8 +289,9 @@ class Context:
 
 def rule_proposals(text: str, sentence: SentenceView, cues: Cues, mentions: list[Mention],
                    attributions: list[Attribution], context: Context,
-                   figures: int = 0) -> list[Proposal]:
-    """The rule proposals of one sentence (``figures``: how many figures it holds)."""
+                   figures: int = 0, documents: Documents | None = None) -> list[Proposal]:
+    """The rule proposals of one sentence (``figures``: how many figures it holds;
+    ``documents``: the UN documents a reported-speech proposal may cite)."""
     words = sentence.text
     base = sentence.start
     found: list[Proposal] = []
@@ -308,7 +346,8 @@ def rule_proposals(text: str, sentence: SentenceView, cues: Cues, mentions: list
         sources = [x for x in mentions if sentence.start <= x.start < sentence.end
                    and x.kind in ("organisation", "person", "state")]
         add("reported-speech", m.group(), 0.5, "reporting-verb",
-            agent=sources[0].iri if sources else None, explicit=bool(sources))
+            agent=sources[0].iri if sources else None, explicit=bool(sources),
+            cites=documents.cited(words) if documents else None)
     if (m := _APPEAL.search(words)):
         add("appeal", m.group(), 0.5, "appeal-verb")
     if (m := _SELF.search(words)):

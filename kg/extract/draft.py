@@ -279,6 +279,7 @@ def _proposal_claims(draft: Draft, sid: str, start: int, end: int, about: str | 
         elif p.kind == "reported-speech":
             text = head + _fixme("source", ref(p.agent), "who is reported (actor id)", "    ")
             text += f"    verb: {q(p.cue)}\n" if p.cue else ""
+            text += f"    cites: {_local(p.cites)}\n" if p.cites else ""
             text += ("    content: null  # FIXME: the reported words, verbatim from the "
                      "sentence\n")
         elif p.kind in ("appeal", "self-report"):
@@ -330,4 +331,11 @@ def draft_yaml(draft: Draft, statement_id: str, text_name: str, sha256: str,
     for sid, found in claims:
         parts.append(f"\n  # ---- {sid} ----\n")
         parts.extend(found)
+    if draft.unresolved:
+        parts.append("\n# Unresolved: sentences with a cue that drafted nothing (read them):\n")
+        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end)):
+            at = draft.sentence_at(u.start)
+            words = " ".join(u.text.split())
+            parts.append(f"#   {at.id if at else '-'} [{u.start}-{u.end}] {u.why}: "
+                         f"{q(words[:100])}\n")
     return "".join(parts)

@@ -18,6 +18,7 @@ from rdflib import Graph
 from kg.extract.claims import (
     Context,
     Cues,
+    Documents,
     Proposal,
     SentenceView,
     accused_near,
@@ -110,6 +111,7 @@ class Extractor:
         self.matcher = EntityMatcher(self.graph)
         self.lexicon: Lexicon = lexicon(ontology)
         self.cues = Cues(ontology)
+        self.documents = Documents(self.graph)
         self.models: ClaimModels | None = (load_models() if models is True else
                                            models or None)  # type: ignore[assignment]
 
@@ -170,7 +172,7 @@ class Extractor:
                     if sentence.start <= a.start < sentence.end]
             n_figures = sum(sentence.start <= f.start < sentence.end for f in draft.figures)
             proposals = rule_proposals(text, view, self.cues, draft.mentions, cues, context,
-                                       n_figures)
+                                       n_figures, self.documents)
             if self.models is not None:
                 proposals = self._weigh(text, view, proposals, draft, context)
             found += proposals
@@ -218,7 +220,8 @@ class Extractor:
                 accused=actor_iri if kind == "accusation" else None,
                 agent=actor_iri if kind == "attribution" else None,
                 category=_category(models, kind, tokens), explicit=explicit,
-                confidence=probability, rule="model"))
+                confidence=probability, rule="model",
+                cites=self.documents.cited(view.text) if kind == "reported-speech" else None))
         return kept
 
 
@@ -315,7 +318,7 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "kind": c.kind, "start": c.start, "end": c.end, "sentence": c.sentence,
             "cue": c.cue, "accused": c.accused, "agent": c.agent, "category": c.category,
             "about": c.about, "explicit": c.explicit, "confidence": round(c.confidence, 3),
-            "rule": c.rule,
+            "rule": c.rule, "role": c.role, "cites": c.cites,
         } for c in draft.claims],
         "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
                        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
