@@ -36,6 +36,8 @@ def test_the_committed_models_load_and_were_trained_on_development_statements_on
     assert models.kinds.classes == list(KINDS)
     assert set(models.kinds.modes) <= {"model", "rules"}
     assert all(0 < t < 1 for t in models.kinds.thresholds)
+    assert models.accusation_type and models.legal_category and models.role
+    assert "perpetrator" in models.role.classes
     scores = models.kind_scores(features("We call on the Security Council to act."))
     assert set(scores) == set(KINDS) and all(0 <= p <= 1 for p, _, _ in scores.values())
 

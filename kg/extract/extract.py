@@ -215,11 +215,14 @@ class Extractor:
                 actor = accused_near(text, view, view.start, draft.mentions, context.own)
                 actor_iri = actor.iri if actor else context.carried()
                 explicit = actor is not None
+            category = _category(models, kind, tokens)
             kept.append(Proposal(
                 kind, view.start, view.end, view.id, "",
                 accused=actor_iri if kind == "accusation" else None,
                 agent=actor_iri if kind == "attribution" else None,
-                category=_category(models, kind, tokens), explicit=explicit,
+                role=category.rsplit("/", 1)[-1] if kind == "attribution" and category
+                else None,
+                category=category, explicit=explicit,
                 confidence=probability, rule="model",
                 cites=self.documents.cited(view.text) if kind == "reported-speech" else None))
         return kept
@@ -232,7 +235,8 @@ _MODEL_KINDS = ("accusation", "characterisation", "attribution", "reported-speec
 
 def _category(models: ClaimModels, kind: str, tokens: list[str]) -> str | None:
     model = {"accusation": (models.accusation_type, "acc"),
-             "characterisation": (models.legal_category, "legal")}.get(kind)
+             "characterisation": (models.legal_category, "legal"),
+             "attribution": (models.role, "role")}.get(kind)
     if not model or model[0] is None:
         return None
     probs = model[0].predict(tokens)

@@ -8,8 +8,9 @@ pairs) and the kinds the rules propose for it (``rule:accusation``, ...):
   statement within the development set (the best F1). Where the rules alone do better in
   that cross-validation than the model, the kind's mode is ``rules``: its rule proposals
   are kept as they are and the model adds none;
-- ``accusation_type`` and ``legal_category``: multinomial logistic regressions giving the
-  most likely accusation type and legal category of a sentence the curators gave one.
+- ``accusation_type``, ``legal_category`` and ``role``: multinomial logistic regressions
+  giving the most likely accusation type, legal category and responsibility role of a
+  sentence the curators gave one.
 
 ``kg train`` fits them with scikit-learn (fixed seeds; a training-only dependency, the
 ``train`` extra) and writes them as plain JSON (vocabulary, idf, coefficients), so that
@@ -115,6 +116,7 @@ class ClaimModels:
     legal_category: LinearModel | None
     trained_on: list[str]
     cross_validation: dict[str, Any]
+    role: LinearModel | None = None
 
     def kind_scores(self, tokens: Sequence[str]) -> dict[str, tuple[float, float, str]]:
         """Per kind: (probability, threshold, mode: ``model`` or ``rules``)."""
@@ -129,7 +131,8 @@ class ClaimModels:
                 "accusation_type": self.accusation_type.as_dict()
                 if self.accusation_type else None,
                 "legal_category": self.legal_category.as_dict()
-                if self.legal_category else None}
+                if self.legal_category else None,
+                "role": self.role.as_dict() if self.role else None}
         path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n",
                         encoding="utf-8")
 
@@ -150,7 +153,7 @@ def load_models(path: Path = MODEL_FILE) -> ClaimModels | None:
     if kinds is None:
         raise ValueError(f"{path}: no kinds model")
     return ClaimModels(kinds, part("accusation_type"), part("legal_category"),
-                       data["trained_on"], data["cross_validation"])
+                       data["trained_on"], data["cross_validation"], part("role"))
 
 
 # -- training (needs scikit-learn: the ``train`` extra) ----------------------------------------
@@ -164,6 +167,7 @@ class Row:
     kinds: set[str]
     accusation_types: set[str]
     legal_categories: set[str]
+    roles: set[str] = field(default_factory=set)
 
 
 def _round(value: float) -> float | int:
@@ -266,7 +270,7 @@ def train(rows: list[Row], kinds: Sequence[str], folds: int = 5,
     kinds_model.modes = modes
     return ClaimModels(kinds_model, _category_model(rows, "accusation_types"),
                        _category_model(rows, "legal_categories"),
-                       sorted(set(groups)), report)
+                       sorted(set(groups)), report, _category_model(rows, "roles"))
 
 
 def _category_model(rows: list[Row], key: str) -> LinearModel | None:

@@ -71,7 +71,8 @@ def rows_of(path: Path, extractor: Extractor, base: str) -> list[Row]:
             {c["kind"] for c in over if c.get("kind") in KINDS},
             {t for c in over if c.get("kind") == "accusation" and (t := _local(c.get("type")))},
             {t for c in over if c.get("kind") == "characterisation"
-             and (t := _local(c.get("category")))}))
+             and (t := _local(c.get("category")))},
+            {t for c in over if c.get("kind") == "attribution" and (t := _local(c.get("role")))}))
     return rows
 
 
