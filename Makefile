@@ -1,21 +1,38 @@
 # The two commands: `make run` serves the shipped knowledge graph, `make test` runs every test.
+#
+# `make test`      ruff, then the whole suite: live `kg serve` servers, Virtuoso and Oxigraph
+#                  servers, chromium, killed processes, many-case property tests included.
+# `make test-fast` ruff, then `pytest -m "not slow"`: every test that runs in this process
+#                  (tests/conftest.py marks as slow each test that starts a server or runs
+#                  commands, and hypothesis tests with many examples). For each change.
+# VENV (default .venv, made and kept up to date here) may name an environment made
+# elsewhere, on the command line or in the environment (`make test-fast VENV=../env`): it is
+# used as it is, never installed into. PYTEST_ARGS adds pytest options (e.g. -x).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+ifeq ($(origin VENV),file)
+INSTALLED      := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
+endif
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test build validate lint docs clean
+.PHONY: run test test-fast install install-test build validate lint docs clean
 
-run: $(VENV)/.installed
+run: $(INSTALLED)
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(INSTALLED_TEST)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(INSTALLED_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(INSTALLED_TEST)
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -28,16 +45,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(VENV)/.installed
+build: $(INSTALLED)
 	$(BIN)/kg build
 
-validate: $(VENV)/.installed
+validate: $(INSTALLED)
 	$(BIN)/kg validate
 
-lint: $(VENV)/.installed-test
+lint: $(INSTALLED_TEST)
 	$(BIN)/ruff check .
 
-docs: $(VENV)/.installed
+docs: $(INSTALLED)
 	$(BIN)/kg docs
 
 clean:

@@ -113,21 +113,18 @@ def validate_command(state: _State, in_store: bool) -> None:
 
 def _stored_graphs(settings: Settings):
     """The ontology, the reference graph and (id, graph) of each statement graph in the store."""
-    import pyoxigraph as ox
     from rdflib import Graph
 
+    from kg.model.terms import rdflib_graph
     from kg.store import StoreError, open_store
 
     def as_rdflib(name: str) -> Graph:
-        triples = list(store.graph_triples(name))
-        text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-        return Graph().parse(data=text, format="nt")
+        return rdflib_graph(store.graph_triples(name))
 
     iris = settings.iris
-    prefix = f"{settings.base_iri}graph/statement/"
     try:
         store = open_store(settings.store, settings.home, options=settings.store_options)
-        names = [n for n in store.graph_names() if n.startswith(prefix)]
+        names = {n: iris.graph_statement_id(n) for n in store.graph_names()}
         ontology = as_rdflib(str(iris.ontology_graph))
         reference = as_rdflib(str(iris.reference_graph))
     except StoreError as exc:
@@ -135,7 +132,7 @@ def _stored_graphs(settings: Settings):
     if not len(ontology) or not len(reference):
         _fail(f"{settings.store} holds no ontology or reference graph: load a build first",
               EXIT_INPUT)
-    return ontology, reference, ((n[len(prefix):], as_rdflib(n)) for n in names)
+    return ontology, reference, ((sid, as_rdflib(n)) for n, sid in names.items() if sid)
 
 
 def _file_digest(path: Path) -> str:
@@ -149,7 +146,11 @@ def _file_digest(path: Path) -> str:
 
 
 def _load(settings: Settings, dataset_file: Path, force: bool) -> bool:
-    """Load ``dataset_file`` into the configured store unless it already holds it."""
+    """Load ``dataset_file`` into the configured store unless it already holds it, through
+    the write path (every statement graph checked; the ontology and reference graphs may be
+    written, as by a build)."""
+    from kg.pipeline.ingest import default_jobs
+    from kg.pipeline.write import WriteRefused, read_dataset, write
     from kg.store import StoreError, open_store
 
     marker = dataset_file.with_name(dataset_file.name + ".loaded")
@@ -160,9 +161,13 @@ def _load(settings: Settings, dataset_file: Path, force: bool) -> bool:
         if not force and not store.is_empty() and current == f"{settings.store} {digest}":
             store.close()
             return False
-        store.replace_all(dataset_file)
+        changes, context = read_dataset(dataset_file, store, settings)
+        write(store, context, changes, allow_reference=True, jobs=default_jobs(),
+              whole=dataset_file)
         store.close()
-    except StoreError as exc:
+    except WriteRefused as exc:
+        _fail(f"{dataset_file}: {exc.message}", EXIT_INPUT)
+    except (StoreError, FileNotFoundError) as exc:
         _fail(str(exc), EXIT_INPUT)
     marker.write_text(f"{settings.store} {digest}\n")
     return True
@@ -380,7 +385,7 @@ def extract_command(state: _State, text_file: Path, as_json: bool, output: Path 
 @click.pass_obj
 def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) -> None:
     """Register a statement: copy its text and write machine-drafted annotations to review."""
-    from kg.pipeline.workflow import WorkflowError, add
+    from kg.pipeline.curation import WorkflowError, add
 
     try:
         text, draft = add(state.settings, text_file, statement_id, meta)
@@ -420,8 +425,8 @@ def _show_proposals(settings: Settings, path: Path) -> None:
 @click.pass_obj
 def review_command(state: _State, statement_id: str, accept: bool) -> None:
     """Show what a draft still needs, or accept it once reviewed."""
-    from kg.pipeline.workflow import WorkflowError, open_items
-    from kg.pipeline.workflow import accept as accept_draft
+    from kg.pipeline.curation import WorkflowError, open_items
+    from kg.pipeline.curation import accept as accept_draft
 
     path = state.settings.statements_dir / f"{statement_id}.yaml"
     if not path.exists():
@@ -493,7 +498,8 @@ def train_command(state: _State, split_file: Path | None, output: Path | None) -
 def ingest_command(state: _State, source: Path, no_load: bool, jobs: int | None,
                    batch: int) -> None:
     """Build, validate and load many statements (a folder, or a .csv/.jsonl listing)."""
-    from kg.pipeline.workflow import WorkflowError, default_jobs, ingest, listing
+    from kg.pipeline.curation import WorkflowError
+    from kg.pipeline.ingest import default_jobs, ingest, listing
     from kg.store import StoreError, open_store
 
     settings = state.settings

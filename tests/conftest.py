@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,151 @@ def app(built_file: Path):
 @pytest.fixture(scope="module")
 def client(app):
     return app.test_client()
+
+
+# ------------------------------------------------------------------------------ markers
+# `make test-fast` runs `pytest -m "not slow"`. A test is marked here, from what it does
+# rather than from a list of file names, so a new test that starts a server is slow too:
+#   server     - it (or a fixture it uses) starts a real server process: `kg serve`
+#                (tests/live.py), Virtuoso or Oxigraph (tests/servers.py), chromium;
+#   processes  - it runs commands as child processes (`kg ...`, killed writers, isql);
+#   property   - a hypothesis test drawing at least PROPERTY_CASES examples;
+#   bench      - it runs the benchmark harness (bench/).
+# Each of these also marks the test `slow`. A test whose cost is its own work (seconds of CPU
+# in this process) is marked `slow` by hand, in its file or, for now, in SLOW below.
+
+# What starts a process, by module: the names whose use marks a test, and the marker.
+SPAWNING: dict[str, tuple[str, set[str] | None]] = {
+    "live": ("server", {"start", "serve", "LiveServer"}),
+    "servers": ("server", {"VirtuosoServer", "OxigraphServer", "virtuoso", "oxigraph_server"}),
+    "playwright": ("server", None),  # None: any use
+    "subprocess": ("processes", {"run", "Popen", "call", "check_call", "check_output"}),
+}
+PROPERTY_CASES = 50
+# Tests marked slow by hand, by module and function, with what they cost (CPU, measured).
+SLOW: dict[str, dict[str, str]] = {
+    "test_browse": {"test_dumps_parse_and_hold_every_named_graph":
+                    "rdflib parses each of the four dumps: ~12 s"},
+    "test_workflow": {"test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does":
+                      "ingests twice, once with worker processes: ~13 s"},
+    "test_cli": {"test_load_fills_the_store_once": "builds and loads the whole dataset: ~4 s"},
+    "test_extract": {"test_draft_yaml_is_refused_until_reviewed_then_builds":
+                     "drafts, reviews and builds a statement: ~4.5 s"},
+}
+
+
+def _code_parts(code: types.CodeType) -> tuple[set[str], set[str]]:
+    """The names and the string constants of a code object and the functions nested in it."""
+    names, strings = set(code.co_names), {c for c in code.co_consts if isinstance(c, str)}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner_names, inner_strings = _code_parts(const)
+            names |= inner_names
+            strings |= inner_strings
+    return names, strings
+
+
+def _origin(value: object) -> str:
+    name = value.__name__ if isinstance(value, types.ModuleType) else \
+        getattr(value, "__module__", None)
+    return (name or "").split(".")[0]
+
+
+def _file(value: object) -> Path | None:
+    module = value if isinstance(value, types.ModuleType) else \
+        sys.modules.get(getattr(value, "__module__", None) or "")
+    path = getattr(module, "__file__", None)
+    return Path(path).resolve() if path else None
+
+
+def _local(value: object) -> bool:
+    """Whether ``value`` is the tests' or the benchmarks' own code (followed when called;
+    kg's own code is not: it starts nothing by itself)."""
+    path = _file(value)
+    return path is not None and path.is_relative_to(ROOT) and \
+        not path.is_relative_to(ROOT / "kg")
+
+
+def _bench(value: object) -> bool:
+    path = _file(value)
+    return path is not None and path.is_relative_to(ROOT / "bench")
+
+
+def _spawns(function: Callable, item: pytest.Item, seen: set[Callable]) -> set[str]:
+    """The markers of what ``function`` starts, following the tests' and benchmarks' own
+    helpers and the fixtures it asks for by name (``request.getfixturevalue("virtuoso")``)."""
+    function = getattr(function, "__wrapped__", function)
+    code = getattr(function, "__code__", None)
+    if code is None or function in seen:
+        return set()
+    seen.add(function)
+    names, strings = _code_parts(code)
+    namespace = function.__globals__
+    found: set[str] = set()
+    for name in names:
+        value = namespace.get(name)
+        if isinstance(value, types.ModuleType) or (value is None and name in SPAWNING):
+            module = _origin(value) if value is not None else name  # `import x` inside too
+            if module in SPAWNING:
+                marker, spawners = SPAWNING[module]
+                if spawners is None or names & spawners:
+                    found.add(marker)
+            elif value is not None and _local(value):  # `load.run_load(...)`
+                if _bench(value):
+                    found.add("bench")
+                for attribute in names:
+                    inner = getattr(value, attribute, None)
+                    if isinstance(inner, types.FunctionType):
+                        found |= _spawns(inner, item, seen)
+        elif value is not None and _origin(value) in SPAWNING:
+            marker, spawners = SPAWNING[_origin(value)]
+            if spawners is None or name in spawners:
+                found.add(marker)
+        elif isinstance(value, types.FunctionType) and _local(value):
+            if _bench(value):
+                found.add("bench")
+            found |= _spawns(value, item, seen)
+    if "getfixturevalue" in names:
+        manager = item.session._fixturemanager
+        for name in strings:
+            for definition in manager.getfixturedefs(name, item) or ():
+                found |= _spawns(definition.func, item, seen)
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    known: dict[tuple[Callable, str], set[str]] = {}  # parametrised tests, shared fixtures
+
+    def spawns(function: Callable, item: pytest.Item) -> set[str]:
+        key = (function, item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
+        if key not in known:
+            known[key] = _spawns(function, item, set())
+        return known[key]
+
+    for item in items:
+        function = getattr(item, "obj", None)
+        if function is None:
+            continue
+        kinds = set(spawns(function, item))
+        fixtureinfo = getattr(item, "_fixtureinfo", None)
+        for name in getattr(item, "fixturenames", ()):
+            for definition in (fixtureinfo.name2fixturedefs.get(name, ())
+                               if fixtureinfo else ()):
+                kinds |= spawns(definition.func, item)
+        hypothesis_settings = getattr(function, "_hypothesis_internal_use_settings", None)
+        if getattr(function, "is_hypothesis_test", False) and (
+                hypothesis_settings is None or hypothesis_settings.max_examples >= PROPERTY_CASES):
+            kinds.add("property")
+        by_hand = SLOW.get(item.module.__name__, {}) if item.module else {}  # type: ignore
+        if getattr(function, "__name__", None) in by_hand:
+            kinds.add("slow")
+        for kind in sorted(kinds):
+            item.add_marker(kind)
+        if kinds:
+            item.add_marker("slow")
+    for module_name, functions in SLOW.items():  # a renamed test must not slip back in
+        module = sys.modules.get(module_name)
+        missing = [f for f in functions if module is not None and not hasattr(module, f)]
+        if missing:
+            raise pytest.UsageError(f"tests/conftest.py SLOW names no test {missing} in "
+                                    f"{module_name}")

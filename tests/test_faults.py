@@ -43,10 +43,13 @@ STATE = f"""SELECT (COUNT(*) AS ?n) (SUM(IF(?s = <{PADDING}>, 1, 0)) AS ?pad)
 
 
 def _padded(ntriples: str, count: int) -> str:
-    """The statement graph with ``count`` extra triples: a bigger, still valid version."""
+    """The statement graph with ``count`` extra triples: a bigger, still valid version (the
+    padding subject typed, as every subject of a statement graph must be)."""
     extra = "".join(f'<{PADDING}> <http://www.w3.org/2000/01/rdf-schema#comment> "padding '
-                    f'{i}" .\n' for i in range(count))
-    return ntriples + extra
+                    f'{i}" .\n' for i in range(count - 1))
+    typed = (f"<{PADDING}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+             "<http://www.w3.org/2000/01/rdf-schema#Resource> .\n")
+    return ntriples + typed + extra
 
 
 def _state(url: str) -> tuple[int, int]:

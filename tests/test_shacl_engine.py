@@ -14,11 +14,21 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 
 from kg.model.namespaces import EKG, SCHEMA, IRIs
-from kg.pipeline.shacl_engine import CompiledShapes, Data, TripleIndex, Unsupported, _SimpleSelect
+from kg.pipeline import shacl_engine
+from kg.pipeline.shacl_engine import (
+    COMPONENTS,
+    PARAMETERS,
+    CompiledShapes,
+    Data,
+    TripleIndex,
+    Unsupported,
+    _SimpleSelect,
+)
 from kg.pipeline.validate import Validator, load_shapes
 from kg.sources.ontology import load_ontology
 
@@ -49,6 +59,7 @@ def test_same_results_on_every_shape_fixture(engines, path):
         assert expected, "an invalid fixture that pyshacl accepts proves nothing"
 
 
+@pytest.mark.slow  # pyshacl on the whole shipped graph: ~7 s of CPU
 def test_same_results_on_the_shipped_graph(engines, built):
     compiled, reference = engines
     statements = [(s.statement_id, s.graph) for s in built.statements]
@@ -99,6 +110,7 @@ def _mutate(graph: Graph, reference: Graph, rng: random.Random) -> Graph:
     return out
 
 
+@pytest.mark.slow  # pyshacl on 60 mutated statements: ~20 s of CPU
 def test_same_results_on_mutated_statements(engines, built):
     compiled, reference = engines
     rng = random.Random(20261129)
@@ -200,3 +212,69 @@ def test_simple_sparql_constraints_match_rdflibs_answers(settings, built):
 ])
 def test_other_sparql_constraints_are_left_to_rdflib(text):
     assert _SimpleSelect.of(prepareQuery(text).algebra) is None
+
+
+# ------------------------------------------------------------------ the component registry
+
+
+def _parameters(shapes: Graph) -> set:
+    """The SHACL parameters a shapes graph uses on its shapes (not in SPARQL constraints)."""
+    inner = set(shapes.objects(None, SH.sparql)) | set(shapes.objects(None, SH.declare)) | set(
+        shapes.objects(None, SH.prefixes)) | set(shapes.objects(None, SH.path))
+    return {p for s, p in shapes.subject_predicates() if s not in inner
+            and str(p).startswith(str(SH)) and p not in (SH.prefix, SH.namespace, SH.declare)}
+
+
+def test_every_parameter_the_shapes_use_has_a_registered_component(settings):
+    used = _parameters(load_shapes(settings.shapes_dir))
+    constraints = used - shacl_engine._DESCRIPTIVE
+    assert constraints, "the shapes constrain nothing?"
+    assert constraints <= set(PARAMETERS) | shacl_engine._READ_WITH_OTHERS
+    for iri, component in COMPONENTS.items():
+        assert str(iri).startswith(str(SH)) and str(iri).endswith("ConstraintComponent")
+        assert all(PARAMETERS[p] is component for p in component.parameters)
+    assert {PARAMETERS[p].iri for p in (SH["class"], SH.datatype, SH.minCount, SH["in"],
+                                        SH.pattern, SH.sparql)} == {
+        SH.ClassConstraintComponent, SH.DatatypeConstraintComponent,
+        SH.MinCountConstraintComponent, SH.InConstraintComponent,
+        SH.PatternConstraintComponent, SH.SPARQLConstraintComponent}
+
+
+_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <https://example.org/> .
+ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:label ; sh:languageIn ( "en" "fr" ) ] .
+"""
+
+
+def test_a_parameter_without_a_component_is_unsupported_and_one_can_be_registered(monkeypatch):
+    shapes = Graph().parse(data=_SHAPE, format="turtle")
+    with pytest.raises(Unsupported, match="languageIn"):
+        CompiledShapes.compile(shapes)
+
+    def language_in(c, shape, param):
+        allowed = {str(tag).lower() for tag in Collection(c.g, c.g.value(shape.node, param))}
+        return [shacl_engine._each(shape, lambda d, f, v: not (
+            isinstance(v, Literal) and (v.language or "").lower() in allowed))]
+
+    monkeypatch.setattr(shacl_engine, "COMPONENTS", dict(COMPONENTS))
+    monkeypatch.setattr(shacl_engine, "PARAMETERS", dict(PARAMETERS))
+    shacl_engine.component(SH.LanguageInConstraintComponent, SH.languageIn)(language_in)
+    compiled = CompiledShapes.compile(shapes)
+    ex = "https://example.org/"
+    data = Graph().parse(data=f"""
+        <{ex}a> a <{ex}Thing> ; <{ex}label> "yes"@en, "non"@FR .
+        <{ex}b> a <{ex}Thing> ; <{ex}label> "ja"@de .""", format="turtle")
+    results = compiled.validate(Data(TripleIndex(data)))
+    assert [(str(r.focus), str(r.value)) for r in results] == [(f"{ex}b", "ja")]
+
+
+def test_count_and_comparison_components_need_a_path():
+    for parameter in ("sh:minCount 1", "sh:lessThan ex:other"):
+        shapes = Graph().parse(data=f"""
+            @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .
+            ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; {parameter} .""",
+                               format="turtle")
+        with pytest.raises(Unsupported, match="on a node shape"):
+            CompiledShapes.compile(shapes)

@@ -113,9 +113,12 @@ def test_rdflib_sparqlstore_as_a_client(server):
 
 def test_update_with_token_is_seen_by_every_worker(server):
     url, _ = server
-    insert = ('INSERT DATA { GRAPH <http://example.org/live> { <http://example.org/s> '
-              '<http://example.org/p> "live" } }')
-    ask = urllib.parse.quote('ASK { <http://example.org/s> <http://example.org/p> "live" }')
+    # updates write statement graphs only: a comment on the first statement, in its graph
+    statement = "<https://w3id.org/ekg/id/statement/unsc-2021-05-25-poc-AZE>"
+    comment = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+    insert = ("INSERT DATA { GRAPH <https://w3id.org/ekg/graph/statement/"
+              f'unsc-2021-05-25-poc-AZE> {{ {statement} {comment} "live" }} }}')
+    ask = urllib.parse.quote(f'ASK {{ {statement} {comment} "live" }}')
     denied = _request(f"{url}/sparql", data=urllib.parse.urlencode({"update": insert}).encode(),
                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert denied[0] == 401

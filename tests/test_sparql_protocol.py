@@ -2,8 +2,9 @@
 
 The manifest's data1/data2/data3 graphs are mapped to the shipped graph's own named graphs:
 data1 -> the first statement's graph, data2 -> the reference graph, data3 -> the ontology graph.
-Tests 13-16 and 34 use using-graph-uri / using-named-graph-uri, which this endpoint refuses with
-400 (see the README); the test checks that refusal.
+Updates write statement graphs only (the one write path): the update tests write the statement
+graphs data1 and data1b (a second statement's graph), and tests 13-16 check that the protocol's
+using-graph-uri / using-named-graph-uri choose the dataset the update's WHERE reads.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ G3 = str(IRI.ontology_graph)  # data3
 S1 = f"<{IRI.mint('stmt', FIRST)}>"  # a subject only in data1
 S2 = f"<{IRI.mint('st', 'AZE')}>"  # a subject only in data2
 S3 = "<https://w3id.org/ekg/ont#Claim>"  # a subject only in data3
+SECOND = "unga-1993-general-debate-ARM"
+G1B = str(IRI.statement_graph(SECOND))  # data1b: another statement graph
+S1B = f"<{IRI.mint('stmt', SECOND)}>"
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUERY = "application/sparql-query"
@@ -139,42 +143,108 @@ def test_query_content_type_construct_resolves_relative_iris(client):
     assert b"<http://localhost/s>" in r.data  # resolved against the endpoint's URL
 
 
-# 13-16 and 34: protocol dataset for updates
-@pytest.mark.parametrize("params", [
-    {"using_graph_uri": G1},  # 13
-    {"using_graph_uri": [G1, G2]},  # 14
-    {"using_named_graph_uri": [G1, G2]},  # 15
-    {"using_graph_uri": G1, "using_named_graph_uri": G2},  # 16
-])
-def test_update_dataset_parameters_are_refused_clearly(writable, params):
-    r = writable.post(f"/sparql?{_qs(**params)}", data="CLEAR ALL", content_type=UPDATE,
-                      headers=AUTH)
-    assert r.status_code == 400
-    assert b"using-graph-uri and using-named-graph-uri are not supported" in r.data
-    assert _boolean(writable.get(f"/sparql?{_qs(query=f'ASK {{ {S1} ?p ?o }}')}"))
+# 13-16: the protocol dataset of an update (using-graph-uri, using-named-graph-uri) is what its
+# WHERE reads. The manifest inserts a triple about each document its WHERE finds; here: a
+# comment on each statement found, in the statement's own graph.
+PREFIXES = ("PREFIX ekg: <https://w3id.org/ekg/ont#>\n"
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+SEE_ALSO = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
+OWN_GRAPH = 'BIND (IRI(REPLACE(STR(?s), "/id/statement/", "/graph/statement/")) AS ?g)'
 
 
-# 17
+def _commented(client, subject: str, graph: str, text: str) -> bool:
+    ask = f'ASK {{ GRAPH <{graph}> {{ {subject} {COMMENT} "{text}" }} }}'
+    return _boolean(client.get(f"/sparql?{_qs(query=ask)}"))
+
+
+def _comments(client, text: str) -> int:
+    select = f'SELECT (COUNT(*) AS ?n) {{ ?s {COMMENT} "{text}" }}'
+    r = client.get(f"/sparql?{_qs(query=select)}",
+                   headers={"Accept": "application/sparql-results+json"})
+    return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
+
+
+def _update_with(client, params, update: str):
+    r = client.post(f"/sparql?{_qs(**params)}", data=PREFIXES + update, content_type=UPDATE,
+                    headers=AUTH)
+    assert r.status_code == 200, r.get_data(as_text=True)
+
+
+# 13
+def test_update_dataset_default_graph(writable):
+    update = (f'INSERT {{ GRAPH ?g {{ ?s rdfs:comment "13" }} }} '
+              f'WHERE {{ ?s a ekg:Statement {OWN_GRAPH} }}')
+    _update_with(writable, {"using_graph_uri": G1}, update)
+    assert _commented(writable, S1, G1, "13")
+    assert _comments(writable, "13") == 1  # only what data1 holds
+
+
+# 14
+def test_update_dataset_default_graphs(writable):
+    update = (f'INSERT {{ GRAPH ?g {{ ?s rdfs:comment "14" }} }} '
+              f'WHERE {{ ?s a ekg:Statement {OWN_GRAPH} }}')
+    _update_with(writable, {"using_graph_uri": [G1, G1B]}, update)
+    assert _commented(writable, S1, G1, "14") and _commented(writable, S1B, G1B, "14")
+    assert _comments(writable, "14") == 2  # the union of data1 and data1b, nothing else
+
+
+# 15
+def test_update_dataset_named_graphs(writable):
+    update = ('INSERT { GRAPH ?g { ?s rdfs:comment "15" } } '
+              'WHERE { GRAPH ?g { ?s a ekg:Statement } }')
+    _update_with(writable, {"using_named_graph_uri": [G1, G1B]}, update)
+    assert _commented(writable, S1, G1, "15") and _commented(writable, S1B, G1B, "15")
+    assert _comments(writable, "15") == 2
+    # no using-named-graph-uri: the update's WHERE reads every graph
+    update = ('INSERT { GRAPH ?g { ?s rdfs:comment "15b" } } '
+              'WHERE { GRAPH ?g { ?s a ekg:Statement } }')
+    _update_with(writable, {}, update)
+    assert _comments(writable, "15b") > 2
+
+
+# 16
+def test_update_dataset_full(writable):
+    update = (f'INSERT {{ GRAPH ?g {{ ?s rdfs:comment "16-default" }} }} '
+              f'WHERE {{ ?s a ekg:Statement {OWN_GRAPH} }} ;\n'
+              'INSERT { GRAPH ?g { ?s rdfs:comment "16-named" } } '
+              'WHERE { GRAPH ?g { ?s a ekg:Statement } }')
+    _update_with(writable, {"using_graph_uri": G1, "using_named_graph_uri": G1B}, update)
+    assert _commented(writable, S1, G1, "16-default")
+    assert _commented(writable, S1B, G1B, "16-named")
+    assert _comments(writable, "16-default") == 1 and _comments(writable, "16-named") == 1
+
+
+ASK_G1 = f"ASK {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
+
+
+# 17 (the manifest's CLEAR ALL would clear the reference and ontology graphs, which only a
+# build writes: it is refused, and a statement graph is cleared instead)
 def test_update_post_form(writable):
     r = writable.post("/sparql", data={"update": "CLEAR ALL"}, headers=AUTH)
+    assert r.status_code == 403
+    assert _boolean(writable.get(f"/sparql?{_qs(query='ASK { ?s ?p ?o }')}"))
+    r = writable.post("/sparql", data={"update": f"CLEAR GRAPH <{G1}>"}, headers=AUTH)
     assert r.status_code == 200
-    assert not _boolean(writable.get(f"/sparql?{_qs(query='ASK { ?s ?p ?o }')}"))
+    assert not _boolean(writable.get(f"/sparql?{_qs(query=ASK_G1)}"))
 
 
 # 18
 def test_update_post_direct(writable):
     r = writable.post("/sparql", data="CLEAR ALL", content_type=UPDATE, headers=AUTH)
+    assert r.status_code == 403
+    r = writable.post("/sparql", data=f"CLEAR GRAPH <{G1}>", content_type=UPDATE, headers=AUTH)
     assert r.status_code == 200
-    assert not _boolean(writable.get(f"/sparql?{_qs(query='ASK { ?s ?p ?o }')}"))
+    assert not _boolean(writable.get(f"/sparql?{_qs(query=ASK_G1)}"))
 
 
 # 19
 def test_update_base_uri(writable):
-    insert = "INSERT DATA { GRAPH <http://example.org/base-test/> { <s> <p> <test> } }"
+    insert = f"INSERT DATA {{ GRAPH <{G1}> {{ {S1} {SEE_ALSO} <test> }} }}"
     assert writable.post("/sparql", data=insert, content_type=UPDATE,
                          headers=AUTH).status_code == 200
-    ask = ("ASK { GRAPH <http://example.org/base-test/> { ?s ?p ?o "
-           "FILTER (isIRI(?o) && STR(?o) != \"test\") } }")
+    ask = (f"ASK {{ GRAPH <{G1}> {{ {S1} {SEE_ALSO} ?o "
+           "FILTER (isIRI(?o) && STR(?o) = \"http://localhost/test\") } }")
     assert _boolean(writable.get(f"/sparql?{_qs(query=ask)}")) is True
 
 
@@ -270,7 +340,12 @@ def test_bad_update_dataset_conflict(writable):
               "WHERE { ?s ?p ?o }")
     r = writable.post(f"/sparql?{_qs(using_named_graph_uri=G1)}", data=update,
                       content_type=UPDATE, headers=AUTH)
-    assert r.status_code == 400
+    assert r.status_code == 400 and b"USING or WITH" in r.data
+    for params in ({"using_graph_uri": G1}, {"using_named_graph_uri": G1}):
+        using = f"INSERT {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} USING <{G1}> WHERE {{ ?s ?p ?o }}"
+        r = writable.post(f"/sparql?{_qs(**params)}", data=using, content_type=UPDATE,
+                          headers=AUTH)
+        assert r.status_code == 400 and b"USING or WITH" in r.data
 
 
 # Service description (sparql11/service-description manifest)

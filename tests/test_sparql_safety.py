@@ -104,9 +104,12 @@ def test_an_allow_listed_service_is_reached(built_file, listener):
     assert listener.received and listener.received[0].startswith(b"POST /sparql")
 
 
-INSERT = ("INSERT DATA { GRAPH <http://example.org/g> { "
-          '<http://example.org/s> <http://example.org/p> "new" } }')
-SEE = 'ASK { <http://example.org/s> <http://example.org/p> "new" }'
+# updates write statement graphs only: a comment on the first statement, in its graph
+_STATEMENT = "<https://w3id.org/ekg/id/statement/unsc-2021-05-25-poc-AZE>"
+_COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+INSERT = ("INSERT DATA { GRAPH <https://w3id.org/ekg/graph/statement/unsc-2021-05-25-poc-AZE> { "
+          f'{_STATEMENT} {_COMMENT} "new" }} }}')
+SEE = f'ASK {{ {_STATEMENT} {_COMMENT} "new" }}'
 
 
 def _seen(client) -> bool:

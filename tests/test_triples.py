@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
@@ -38,3 +39,15 @@ def test_literals_and_odd_characters():
     assert isomorphic(Graph().parse(data=triples.ntriples(), format="nt"), graph)
     assert triples.objects(S, P)[0] == Literal('quote " and \\ backslash')
     assert triples.subjects() == [S]
+
+
+def test_the_shipped_statements_as_pyoxigraph_triples_are_what_their_n_triples_parse_to(built):
+    """What a store gets from Triples.to_ox() (no text) is what it got by parsing ntriples()."""
+    for statement in built.statements:
+        parsed = ox.Dataset(ox.parse(statement.triples.ntriples(), format=ox.RdfFormat.N_TRIPLES))
+        direct = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object)
+                            for t in statement.triples.to_ox())
+        assert len(direct) == len(statement.triples)
+        parsed.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        direct.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        assert direct == parsed, statement.statement_id

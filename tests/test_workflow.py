@@ -17,7 +17,7 @@ from test_extract import _review
 
 from kg.cli import main
 from kg.config import load_settings
-from kg.pipeline import workflow
+from kg.pipeline import ingest as workflow
 from kg.store import open_store
 
 TEXT = ("Mr. President,\n\nAt the end of September 2020, more than 100 civilians were killed, "

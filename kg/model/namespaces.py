@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import (
@@ -98,6 +99,21 @@ INSTANCE_KINDS: dict[str, str] = {
 DEFAULT_BASE = "https://w3id.org/ekg/"
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
+
+
+class IRIError(ValueError):
+    """An IRI that cannot be taken as a graph name as it is; the message says why."""
+
+
+@dataclass(frozen=True)
+class GraphName:
+    """A graph name parsed against the base: ``kind`` is "ontology", "reference",
+    "statement" (with ``statement_id``) or "other" (not one of the knowledge graph's)."""
+
+    iri: str  # normalised: scheme and host in lower case
+    kind: str
+    statement_id: str | None = None
 
 
 def scheme_iri(scheme: str) -> URIRef:
@@ -141,6 +157,72 @@ class IRIs:
 
     def statement_graph(self, statement_id: str) -> URIRef:
         return self.graph("statement", statement_id)
+
+    def statement_id(self, iri: str) -> str | None:
+        """The id of the statement ``<base>id/statement/<id>`` names, else None."""
+        return self._local(iri, f"{self.base}id/{INSTANCE_KINDS['stmt']}/")
+
+    def graph_statement_id(self, iri: str) -> str | None:
+        """The id of the statement whose graph ``iri`` names exactly, else None."""
+        try:
+            return self.graph_name(iri).statement_id
+        except IRIError:
+            return None
+
+    def _local(self, iri: str, namespace: str) -> str | None:
+        if not iri.startswith(namespace):
+            return None
+        local = iri[len(namespace):]
+        return local if _SLUG.match(local) and ".." not in local else None
+
+    def graph_name(self, iri: str) -> GraphName:
+        """Parse a graph name, normalised (scheme and host case) or refused (IRIError): a
+        name under the base with a query, a fragment, percent-encoding, dot segments, empty
+        segments or a trailing slash is ambiguous, and is refused rather than guessed at."""
+        if not iri or any(c in iri for c in " <>\"{}|\\^`") or any(ord(c) < 33 for c in iri):
+            raise IRIError(f"graph name {iri!r} is not an IRI")
+        try:
+            parts = urlsplit(iri)
+        except ValueError as exc:
+            raise IRIError(f"graph name {iri!r} is not an IRI: {exc}") from exc
+        if not parts.scheme:
+            raise IRIError(f"graph name {iri!r} is not an absolute IRI")
+        netloc = parts.netloc.lower()
+        rest = iri[len(parts.scheme) + 1:]
+        if parts.netloc:
+            rest = rest.replace(parts.netloc, netloc, 1)
+        normal = f"{parts.scheme.lower()}:{rest}"
+        base = urlsplit(self.base)
+        if (parts.scheme.lower(), netloc) != (base.scheme.lower(), base.netloc.lower()):
+            return GraphName(normal, "other")
+        problem = None
+        if "?" in iri:
+            problem = "has a query part"
+        elif "#" in iri:
+            problem = "has a fragment"
+        elif "%" in parts.path:
+            problem = "is percent-encoded"
+        elif _DOT_SEGMENT.search(parts.path):
+            problem = "has dot segments"
+        elif "//" in parts.path:
+            problem = "has an empty path segment"
+        elif parts.path.endswith("/") and len(parts.path) > 1:
+            problem = "ends with a slash"
+        elif "@" in parts.netloc or parts.netloc != parts.netloc.strip():
+            problem = "has user information"
+        if problem is not None:
+            if normal.startswith(self.base):
+                raise IRIError(f"graph name <{iri}> {problem}: name a graph exactly, as "
+                               f"{self.base}graph/statement/<id>")
+            return GraphName(normal, "other")
+        if normal == str(self.ontology_graph):
+            return GraphName(normal, "ontology")
+        if normal == str(self.reference_graph):
+            return GraphName(normal, "reference")
+        statement = self._local(normal, f"{self.base}graph/statement/")
+        if statement is not None:
+            return GraphName(normal, "statement", statement)
+        return GraphName(normal, "other")
 
     def prefixes(self) -> dict[str, str]:
         """Every prefix used in files and query results, for this base (a fresh copy)."""

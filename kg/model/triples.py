@@ -1,4 +1,5 @@
-"""A statement's triples as its build makes them, and written out as N-Triples.
+"""A statement's triples as its build makes them, written out as N-Triples or handed to
+pyoxigraph as its own terms.
 
 An rdflib ``Graph`` indexes every triple as it is added, which is most of the cost of
 building a statement; the build only adds, so :class:`Triples` keeps them in a dictionary
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal
 from rdflib.term import Node
+
+from kg.model.terms import TermCache, ox_triples
 
 Triple = tuple[Node, Node, Node]
 
@@ -52,6 +56,11 @@ class Triples:
     def ntriples(self) -> str:
         """The triples as N-Triples, as rdflib's ``nt`` serializer writes them."""
         return ntriples(self._triples)
+
+    def to_ox(self, memo: TermCache | None = None) -> list[ox.Triple]:
+        """The triples as pyoxigraph triples (for a store's :class:`ChangeSet`), in order,
+        through :mod:`kg.model.terms`: no N-Triples text written and parsed again."""
+        return ox_triples(self._triples, memo)
 
 
 def _literal(literal: Literal) -> str:

@@ -6,22 +6,25 @@ written with sorted lines, so rebuilding gives a byte-identical file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF
 
 from kg.config import Settings
 from kg.files import write_atomically
-from kg.model.namespaces import EKG, SEM, IRIs
+from kg.model.namespaces import IRIs
+from kg.model.terms import TermCache, ox_quads
 from kg.model.triples import Triple
+from kg.pipeline.write import WriteContext, add_event_closure
 from kg.sources.annotations import BuiltStatement, annotation_files, build_statement
-from kg.sources.ontology import load_ontology
-from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
 from kg.sources.yamlsource import SourceError
+
+__all__ = ["FORMATS", "BuildError", "BuildResult", "add_event_closure", "build",
+           "nquads_lines", "write_dataset"]
 
 FORMATS = {".nq": "nquads", ".trig": "trig"}
 
@@ -39,6 +42,7 @@ class BuildResult:
     ontology: Graph
     reference: Graph
     statements: list[BuiltStatement] = field(default_factory=list)
+    context: WriteContext | None = field(default=None, repr=False)
 
     def dataset(self, iris: IRIs) -> Dataset:
         ds = Dataset()
@@ -61,23 +65,25 @@ def _fill(target: Graph, source: Iterable[Triple]) -> None:
         target.add(triple)
 
 
-def build(settings: Settings, only: list[Path] | None = None) -> BuildResult:
-    """Build everything; raise BuildError listing every file that failed."""
+def build(settings: Settings, only: list[Path] | None = None,
+          context: WriteContext | None = None) -> BuildResult:
+    """Build everything (or the annotation files ``only``), with the ontology and reference
+    data of ``context`` (default: the repository's files); raise BuildError listing every
+    file that failed."""
     iris = settings.iris
     errors: list[SourceError] = []
-    ontology = load_ontology(settings.ontology_dir)
-    try:
-        reference = load_reference(settings.reference_dir, iris)
-    except SourceError as exc:
-        raise BuildError([exc]) from exc
-    add_event_closure(reference)
-    vocab = Vocabulary(ontology)
-    refs = ReferenceIndex(reference)
-    result = BuildResult(ontology=ontology, reference=reference)
+    if context is None:
+        try:
+            context = WriteContext.from_files(settings)
+        except SourceError as exc:
+            raise BuildError([exc]) from exc
+    result = BuildResult(ontology=context.ontology, reference=context.reference,
+                         context=context)
     files = only if only is not None else list(annotation_files(settings.statements_dir))
     for path in files:
         try:
-            result.statements.append(build_statement(path, iris, vocab, refs))
+            result.statements.append(
+                build_statement(path, iris, context.vocabulary, context.references))
         except SourceError as exc:
             errors.append(exc)
     if errors:
@@ -85,36 +91,24 @@ def build(settings: Settings, only: list[Path] | None = None) -> BuildResult:
     return result
 
 
-def add_event_closure(reference: Graph) -> None:
-    """Materialise ekg:withinEvent, the reflexive and transitive closure of sem:subEventOf.
-
-    Queries then find an event's sub-events with one triple pattern instead of a property
-    path, which every store answers fast (Virtuoso's ``*`` paths misbehave in larger queries).
-    """
-    events = set(reference.subjects(RDF.type, EKG.EventReference))
-    parents = {e: set(reference.objects(e, SEM.subEventOf)) for e in events}
-    for event in events:
-        seen, todo = {event}, [event]
-        while todo:
-            for parent in parents.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        for ancestor in seen:
-            reference.add((event, EKG.withinEvent, ancestor))
-
-
 def nquads_lines(result: BuildResult, iris: IRIs) -> list[str]:
-    """The dataset as sorted N-Quads lines: the same input always gives the same lines."""
-    lines: set[str] = set()
-    for graph_iri, graph in result.graphs(iris):
-        name = graph_iri.n3()
-        if any(isinstance(term, BNode) for triple in graph for term in triple):
-            graph = to_canonical_graph(graph)  # blank node labels from content, not chance
-        for line in graph.serialize(format="nt").splitlines():
-            if line.strip():
-                lines.add(f"{line[:-2].rstrip()} {name} .")
-    return sorted(lines)
+    """The dataset as sorted N-Quads lines: the same input always gives the same lines.
+
+    The triples go to pyoxigraph term by term (no N-Triples text in between) and its
+    N-Quads writer writes them; a statement's rdflib graph is made only to canonicalise
+    its blank nodes."""
+    sources: list[tuple[URIRef, Iterable[Triple], Callable[[], Graph]]] = [
+        (iris.ontology_graph, result.ontology, lambda: result.ontology),
+        (iris.reference_graph, result.reference, lambda: result.reference)]
+    sources += [(b.graph_iri, b.triples, lambda b=b: b.graph) for b in result.statements]
+    memo = TermCache()  # each term converted once across graphs
+    quads: list[ox.Quad] = []
+    for graph_iri, triples, as_graph in sources:
+        if any(isinstance(term, BNode) for triple in triples for term in triple):
+            triples = to_canonical_graph(as_graph())  # blank node labels from content
+        quads.extend(ox_quads(triples, graph_iri, memo))
+    text = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    return sorted(set(text.splitlines()))
 
 
 def write_dataset(result: BuildResult, iris: IRIs, path: Path) -> int:

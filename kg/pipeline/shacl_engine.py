@@ -418,6 +418,184 @@ class _Sparql:
     messages: list[str]
 
 
+# ------------------------------------------------------------------------------ components
+
+Compile = Callable[["Compiler", Shape, URIRef], list[Check]]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One SHACL constraint component (as pyshacl has a class for each, in
+    ``pyshacl/constraints``): its IRI, the parameters that make a shape use it, and how a
+    shape's use of it compiles into checks."""
+
+    iri: URIRef
+    parameters: tuple[URIRef, ...]
+    compile: Compile
+    optional: tuple[URIRef, ...] = ()  # parameters read with the main one (sh:flags)
+    property_only: bool = False  # only on property shapes (sh:minCount needs a path)
+
+
+COMPONENTS: dict[URIRef, Component] = {}  # component IRI → component
+PARAMETERS: dict[URIRef, Component] = {}  # each parameter → its component
+_READ_WITH_OTHERS: set[URIRef] = set()
+
+
+def component(iri: URIRef, *parameters: URIRef, optional: tuple[URIRef, ...] = (),
+              property_only: bool = False) -> Callable[[Compile], Compile]:
+    """Register the decorated function as the compiler of constraint component ``iri``:
+    called with the compiler, the shape and the parameter met, it returns the checks."""
+    def register(function: Compile) -> Compile:
+        entry = Component(iri, parameters, function, optional, property_only)
+        COMPONENTS[iri] = entry
+        for parameter in parameters:
+            PARAMETERS[parameter] = entry
+        _READ_WITH_OTHERS.update(optional)
+        return function
+    return register
+
+
+@component(SH.ClassConstraintComponent, SH["class"])
+def _class(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [_each(shape, lambda d, f, v, cls=cls: not d.is_instance(v, cls))
+            for cls in c.g.objects(shape.node, param)]
+
+
+@component(SH.DatatypeConstraintComponent, SH.datatype)
+def _datatype(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    datatype = c.g.value(shape.node, param)
+    return [_each(shape, lambda d, f, v: not _datatype_ok(v, datatype))]
+
+
+@component(SH.NodeKindConstraintComponent, SH.nodeKind)
+def _node_kind(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    kind = c.g.value(shape.node, param)
+    if kind not in _VALUE_KINDS:
+        raise Unsupported(f"sh:nodeKind {kind}")
+    return [_each(shape, lambda d, f, v: not _node_kind_ok(v, kind))]
+
+
+def _count(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    limit = int(_one_literal(c.g, shape.node, param))
+    low = param == SH.minCount
+
+    def count(d: Data, f: Node, values: set[Node]) -> list[Result]:
+        bad = len(values) < limit if low else len(values) > limit
+        return [Result(f, shape)] if bad else []
+    return [count]
+
+
+component(SH.MinCountConstraintComponent, SH.minCount, property_only=True)(_count)
+component(SH.MaxCountConstraintComponent, SH.maxCount, property_only=True)(_count)
+
+_ACCEPT: dict[URIRef, Callable[[int], bool]] = {
+    SH.minInclusive: lambda c: c >= 0, SH.maxInclusive: lambda c: c <= 0,
+    SH.minExclusive: lambda c: c > 0, SH.maxExclusive: lambda c: c < 0}
+
+
+def _range(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    bound, accept = _one_literal(c.g, shape.node, param), _ACCEPT[param]
+    return [_each(shape, lambda d, f, v: not _range_ok(v, bound, accept))]
+
+
+for _iri, _param in ((SH.MinInclusiveConstraintComponent, SH.minInclusive),
+                     (SH.MaxInclusiveConstraintComponent, SH.maxInclusive),
+                     (SH.MinExclusiveConstraintComponent, SH.minExclusive),
+                     (SH.MaxExclusiveConstraintComponent, SH.maxExclusive)):
+    component(_iri, _param)(_range)
+
+
+@component(SH.MinLengthConstraintComponent, SH.minLength)
+def _min_length(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    length = int(_one_literal(c.g, shape.node, param))
+    return [_each(shape, lambda d, f, v: length > 0 and (
+        isinstance(v, BNode) or len(_string(v)) < length))]
+
+
+@component(SH.MaxLengthConstraintComponent, SH.maxLength)
+def _max_length(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    length = int(_one_literal(c.g, shape.node, param))
+    return [_each(shape, lambda d, f, v: isinstance(v, BNode) or len(_string(v)) > length)]
+
+
+@component(SH.PatternConstraintComponent, SH.pattern, optional=(SH.flags,))
+def _pattern(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    flags_lit = c.g.value(shape.node, SH.flags)
+    flags = str(flags_lit).lower() if flags_lit is not None else ""
+    regex = re.compile(str(_one_literal(c.g, shape.node, param)),
+                       (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
+                       | (re.S if "s" in flags else 0) | (re.X if "x" in flags else 0))
+    return [_each(shape, lambda d, f, v: isinstance(v, BNode)
+                  or regex.search(_string(v)) is None)]
+
+
+@component(SH.UniqueLangConstraintComponent, SH.uniqueLang)
+def _unique_lang(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    if _one_literal(c.g, shape.node, param).value is not True:
+        return []
+
+    def unique(d: Data, f: Node, values: set[Node]) -> list[Result]:
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for v in values:
+            if isinstance(v, Literal) and v.language:
+                lang = v.language.lower()
+                (twice if lang in seen else seen).add(lang)
+        return [Result(f, shape) for _ in twice]
+    return [unique]
+
+
+@component(SH.HasValueConstraintComponent, SH.hasValue)
+def _has_value(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [lambda d, f, values, w=wanted: [] if w in values else [Result(f, shape)]
+            for wanted in c.g.objects(shape.node, param)]
+
+
+@component(SH.InConstraintComponent, SH["in"])
+def _in(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    allowed = set(Collection(c.g, c.g.value(shape.node, param)))
+    return [_each(shape, lambda d, f, v: v not in allowed)]
+
+
+@component(SH.NodeConstraintComponent, SH.node)
+def _node(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [_each(shape, lambda d, f, v, s=inner: not s.conforms(d, v))
+            for inner in c._shapes(shape.node, param)]
+
+
+@component(SH.NotConstraintComponent, SH["not"])
+def _not(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [_each(shape, lambda d, f, v, s=inner: s.conforms(d, v))
+            for inner in c._shapes(shape.node, param)]
+
+
+@component(SH.OrConstraintComponent, SH["or"])
+def _or(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    options = c._shapes(shape.node, param)
+    return [_each(shape, lambda d, f, v: not any(s.conforms(d, v) for s in options))]
+
+
+@component(SH.AndConstraintComponent, SH["and"])
+def _and(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    parts = c._shapes(shape.node, param)
+    return [_each(shape, lambda d, f, v: not all(s.conforms(d, v) for s in parts))]
+
+
+def _less_than(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [_pair_check(shape, other, strict=param == SH.lessThan)
+            for other in c.g.objects(shape.node, param)]
+
+
+component(SH.LessThanConstraintComponent, SH.lessThan, property_only=True)(_less_than)
+component(SH.LessThanOrEqualsConstraintComponent, SH.lessThanOrEquals,
+          property_only=True)(_less_than)
+
+
+@component(SH.SPARQLConstraintComponent, SH.sparql)
+def _sparql(c: Compiler, shape: Shape, param: URIRef) -> list[Check]:
+    return [c._sparql(shape, constraint) for constraint in c.g.objects(shape.node, param)]
+
+
 class Compiler:
     """Reads a shapes graph into :class:`Shape` objects."""
 
@@ -463,91 +641,16 @@ class Compiler:
                 out.append(self.shape(value))
         return out
 
-    def _constraint(self, shape: Shape, param: Node) -> None:  # noqa: C901 - one branch a kind
-        g, node = self.g, shape.node
-        add = shape.checks.append
-        if param == SH["class"]:
-            for cls in g.objects(node, param):
-                add(_each(shape, lambda d, f, v, c=cls: not d.is_instance(v, c)))
-        elif param == SH.datatype:
-            datatype = g.value(node, param)
-            add(_each(shape, lambda d, f, v: not _datatype_ok(v, datatype)))
-        elif param == SH.nodeKind:
-            kind = g.value(node, param)
-            if kind not in _VALUE_KINDS:
-                raise Unsupported(f"sh:nodeKind {kind}")
-            add(_each(shape, lambda d, f, v: not _node_kind_ok(v, kind)))
-        elif param in (SH.minCount, SH.maxCount):
-            if shape.path is None:
-                raise Unsupported(f"{param} on a node shape")
-            limit = int(_one_literal(g, node, param))
-            low = param == SH.minCount
-
-            def count(d: Data, f: Node, values: set[Node]) -> list[Result]:
-                bad = len(values) < limit if low else len(values) > limit
-                return [Result(f, shape)] if bad else []
-            add(count)
-        elif param in (SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive):
-            bound = _one_literal(g, node, param)
-            accept = {SH.minInclusive: lambda c: c >= 0, SH.maxInclusive: lambda c: c <= 0,
-                      SH.minExclusive: lambda c: c > 0, SH.maxExclusive: lambda c: c < 0}[param]
-            add(_each(shape, lambda d, f, v: not _range_ok(v, bound, accept)))
-        elif param in (SH.minLength, SH.maxLength):
-            length = int(_one_literal(g, node, param))
-            if param == SH.minLength:
-                add(_each(shape, lambda d, f, v: length > 0 and (
-                    isinstance(v, BNode) or len(_string(v)) < length)))
-            else:
-                add(_each(shape, lambda d, f, v: isinstance(v, BNode) or len(_string(v)) > length))
-        elif param == SH.pattern:
-            flags_lit = g.value(node, SH.flags)
-            flags = str(flags_lit).lower() if flags_lit is not None else ""
-            regex = re.compile(str(_one_literal(g, node, param)),
-                               (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
-                               | (re.S if "s" in flags else 0) | (re.X if "x" in flags else 0))
-            add(_each(shape, lambda d, f, v: isinstance(v, BNode)
-                      or regex.search(_string(v)) is None))
-        elif param == SH.flags:
-            pass  # read with sh:pattern
-        elif param == SH.uniqueLang:
-            if _one_literal(g, node, param).value is True:
-                def unique(d: Data, f: Node, values: set[Node]) -> list[Result]:
-                    seen: set[str] = set()
-                    twice: set[str] = set()
-                    for v in values:
-                        if isinstance(v, Literal) and v.language:
-                            lang = v.language.lower()
-                            (twice if lang in seen else seen).add(lang)
-                    return [Result(f, shape) for _ in twice]
-                add(unique)
-        elif param == SH.hasValue:
-            for wanted in g.objects(node, param):
-                add(lambda d, f, values, w=wanted: [] if w in values else [Result(f, shape)])
-        elif param == SH["in"]:
-            allowed = set(Collection(g, g.value(node, param)))
-            add(_each(shape, lambda d, f, v: v not in allowed))
-        elif param == SH.node:
-            for inner in self._shapes(node, param):
-                add(_each(shape, lambda d, f, v, s=inner: not s.conforms(d, v)))
-        elif param == SH["not"]:
-            for inner in self._shapes(node, param):
-                add(_each(shape, lambda d, f, v, s=inner: s.conforms(d, v)))
-        elif param == SH["or"]:
-            options = self._shapes(node, param)
-            add(_each(shape, lambda d, f, v: not any(s.conforms(d, v) for s in options)))
-        elif param == SH["and"]:
-            parts = self._shapes(node, param)
-            add(_each(shape, lambda d, f, v: not all(s.conforms(d, v) for s in parts)))
-        elif param in (SH.lessThan, SH.lessThanOrEquals):
-            if shape.path is None:
-                raise Unsupported(f"{param} on a node shape")
-            for other in g.objects(node, param):
-                add(_pair_check(shape, other, strict=param == SH.lessThan))
-        elif param == SH.sparql:
-            for constraint in g.objects(node, param):
-                add(self._sparql(shape, constraint))
-        else:
-            raise Unsupported(f"{param} (on {node})")
+    def _constraint(self, shape: Shape, param: Node) -> None:
+        """The checks of the constraint component that ``param`` belongs to."""
+        component = PARAMETERS.get(param)  # type: ignore[call-overload]
+        if component is None:
+            if param in _READ_WITH_OTHERS:
+                return  # read by its component's main parameter (sh:flags with sh:pattern)
+            raise Unsupported(f"{param} (on {shape.node})")
+        if component.property_only and shape.path is None:
+            raise Unsupported(f"{param} on a node shape")
+        shape.checks.extend(component.compile(self, shape, param))  # type: ignore[arg-type]
 
     def _sparql(self, shape: Shape, constraint: Node) -> Check:
         g = self.g

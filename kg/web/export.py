@@ -90,11 +90,10 @@ def _stream(name: str) -> Iterator[bytes]:
 def downloads() -> Response:
     """The list of dumps and per-statement graphs."""
     kg = get_kg()
-    statements = [g for g in kg.graph_names() if "/graph/statement/" in g]
-    base = kg.settings.base_iri
+    ids = [kg.settings.iris.graph_statement_id(g) for g in kg.graph_names()]
     return Response(render_template(
         "export/downloads.html", dumps=DUMPS,
-        statements=[(g.rsplit("/", 1)[-1], g[len(base) + len("graph/"):]) for g in statements]),
+        statements=[(sid, f"statement/{sid}") for sid in ids if sid]),
         200, mimetype="text/html")
 
 

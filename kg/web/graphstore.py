@@ -1,10 +1,11 @@
 """``/graph-store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification).
 
-GET is public. PUT (replace), POST (merge) and DELETE need the update bearer token.
-Uploads are parsed in a child process (so a hostile document cannot crash or exhaust
-the server), never fetch anything (no remote JSON-LD contexts, no XML DTDs or
-entities), and a statement graph must pass the SHACL shapes before it replaces the
-stored one, atomically: a refused upload leaves the store exactly as it was.
+GET is public. PUT (replace), POST (merge) and DELETE need the update bearer token, and
+write statement graphs only. Uploads are parsed in a child process (so a hostile document
+cannot crash or exhaust the server), never fetch anything (no remote JSON-LD contexts, no
+XML DTDs or entities), and go through the one write path (:mod:`kg.pipeline.write`): the
+graph as the write leaves it must hold exactly its statement and pass the SHACL shapes, or
+nothing changes.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
-from rdflib import Graph
 
 from kg.isolation import IsolatedFailure, run_in_child
+from kg.pipeline.write import WriteRefused, as_oxigraph, normalised, write
+from kg.store.base import ChangeSet
 from kg.web import conneg
 from kg.web.auth import Unauthorised, require_token
-from kg.web.errors import error_response
+from kg.web.errors import HTTPProblem
 from kg.web.state import get_kg
 
 bp = Blueprint("graphstore", __name__)
@@ -35,17 +37,6 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_TRIPLES = 200_000
 
 
-class Refused(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-@bp.errorhandler(Refused)
-def _refused(exc: Refused) -> Response:
-    return error_response(exc.status, exc.message, exc.headers)
-
-
 def _parse(body: bytes, fmt: ox.RdfFormat, base: str) -> str:
     """Runs in the child: parse, refuse quads and oversized graphs, return N-Triples."""
     triples = []
@@ -60,79 +51,62 @@ def _parse(body: bytes, fmt: ox.RdfFormat, base: str) -> str:
 
 def _graph_param() -> str:
     if "default" in request.args:
-        raise Refused(400, "the default graph is the union of all named graphs and cannot be "
-                           "read or written here: name a graph with ?graph=<iri> (or download "
-                           "/downloads/kg.ttl)")
+        raise HTTPProblem(400, "the default graph is the union of all named graphs and cannot "
+                               "be read or written here: name a graph with ?graph=<iri> (or "
+                               "download /downloads/kg.ttl)")
     graphs = request.args.getlist("graph")
     if len(graphs) != 1:
-        raise Refused(400, "give exactly one ?graph=<iri>")
+        raise HTTPProblem(400, "give exactly one ?graph=<iri>")
     try:
         ox.NamedNode(graphs[0])
     except ValueError as exc:
-        raise Refused(400, f"graph must be an absolute IRI: {exc}") from exc
+        raise HTTPProblem(400, f"graph must be an absolute IRI: {exc}") from exc
     return graphs[0]
 
 
-def _authorise() -> None:
+def _writable(graph: str) -> str:
+    """The graph's normalised name if a write may name it (the write path's rule, applied
+    before the body is read)."""
+    kg = get_kg()
     try:
-        require_token("writing")
-    except Unauthorised as exc:
-        raise Refused(exc.status, exc.message, exc.headers) from exc
+        return normalised(kg.settings.iris, ChangeSet(dropped={graph})).dropped.pop()
+    except WriteRefused as exc:
+        raise HTTPProblem(exc.status, exc.message) from exc
 
 
-def _protected(graph: str) -> None:
-    iris = get_kg().settings.iris
-    if graph in (str(iris.reference_graph), str(iris.ontology_graph)):
-        raise Refused(403, "the reference and ontology graphs are built from the repository's "
-                           "files; change the files and rebuild")
-
-
-def _upload(graph: str) -> str:
+def _upload(graph: str) -> list[ox.Triple]:
     mimetype = (request.mimetype or "").lower()
     fmt = UPLOAD_FORMATS.get(mimetype)
     if fmt is None:
-        raise Refused(415, f"unsupported Content-Type ({mimetype or 'none'}): send "
-                           f"{', '.join(sorted(set(UPLOAD_FORMATS) - {'text/plain'}))}")
+        raise HTTPProblem(415, f"unsupported Content-Type ({mimetype or 'none'}): send "
+                               f"{', '.join(sorted(set(UPLOAD_FORMATS) - {'text/plain'}))}")
     charset = request.mimetype_params.get("charset")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise Refused(415, "the body must be UTF-8")
+        raise HTTPProblem(415, "the body must be UTF-8")
     body = request.get_data(cache=False)
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(body):
-        raise Refused(400, "XML document type declarations and entities are not accepted")
+        raise HTTPProblem(400, "XML document type declarations and entities are not accepted")
     try:
-        return run_in_child(_parse, body, fmt, graph, timeout=20.0, memory_mb=1024)
+        text = run_in_child(_parse, body, fmt, graph, timeout=20.0, memory_mb=1024)
     except IsolatedFailure as exc:
-        raise Refused(400, f"the document could not be parsed: {exc}") from exc
+        raise HTTPProblem(400, f"the document could not be parsed: {exc}") from exc
     except (SyntaxError, ValueError) as exc:
         message = " ".join(str(exc).split())[:300]
         if "LoadDocumentCallback" in message or "remote context" in message.lower():
             message = "remote JSON-LD contexts are not fetched; inline the @context"
-        raise Refused(400, f"the document could not be parsed: {message}") from exc
+        raise HTTPProblem(400, f"the document could not be parsed: {message}") from exc
+    return as_oxigraph(text)
 
 
-def _check_statement(graph: str, ntriples: str) -> None:
-    """SHACL for a statement graph, with the store's own ontology and reference data."""
+def _write(changes: ChangeSet) -> None:
+    """Through the one write path (the same checks as every other door)."""
     kg = get_kg()
-    if not graph.startswith(f"{kg.settings.base_iri}graph/statement/"):
-        return
-    validator, context, reference = kg.validation_context(_store_graph)
-    data = Graph().parse(data=ntriples, format="nt")
-    findings = validator.check_statement(data, graph.rsplit("/", 1)[-1], context, reference)
-    violations = [f for f in findings if f.severity == "Violation"]
-    if violations:
-        lines = "\n".join(str(f) for f in violations[:50])
-        raise Refused(422, f"the graph fails the SHACL shapes ({len(violations)} "
-                           f"violation(s)); nothing was changed:\n{lines}")
-
-
-def _store_graph(graph: str) -> Graph:
-    return Graph().parse(data=_ntriples(graph), format="nt")
-
-
-def _ntriples(graph: str) -> str:
-    """A stored graph as N-Triples text."""
-    triples = list(get_kg().store.graph_triples(graph))
-    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+    try:
+        write(kg.store, kg.write_context(), changes)
+    except WriteRefused as exc:
+        raise HTTPProblem(exc.status, exc.message) from exc
+    finally:
+        kg.invalidate()
 
 
 def _exists(graph: str) -> bool:
@@ -144,11 +118,11 @@ def read() -> Response:
     """A named graph's triples, by content negotiation."""
     graph = _graph_param()
     if not _exists(graph):
-        raise Refused(404, f"no graph named {graph}")
+        raise HTTPProblem(404, f"no graph named {graph}")
     try:
         fmt = conneg.choose(conneg.GRAPH, request.headers.get("Accept"), None, html=False)
     except conneg.NotAcceptable as exc:
-        raise Refused(406, str(exc)) from exc
+        raise HTTPProblem(406, str(exc), {"Vary": "Accept"}) from exc
     triples = list(get_kg().store.graph_triples(graph))
     response = Response(ox.serialize(triples, format=conneg.OX_RDF[fmt.name]) or b"", 200,
                         content_type=fmt.content_type)
@@ -158,40 +132,39 @@ def read() -> Response:
 
 @bp.put("/graph-store")
 def replace() -> Response:
-    """Replace a named graph (statement graphs must pass SHACL first)."""
+    """Replace a statement graph (checked by the write path first)."""
     _authorise()
-    graph = _graph_param()
-    _protected(graph)
-    ntriples = _upload(graph)
-    _check_statement(graph, ntriples)
+    graph = _writable(_graph_param())
+    triples = _upload(graph)
     existed = _exists(graph)
-    get_kg().store.replace_graph(graph, ntriples)
-    get_kg().invalidate()
+    _write(ChangeSet(graphs={graph: triples}))
     return Response(status=204 if existed else 201)
+
+
+def _authorise() -> None:
+    try:
+        require_token("writing")
+    except Unauthorised as exc:
+        raise HTTPProblem(exc.status, exc.message, exc.headers) from exc
 
 
 @bp.post("/graph-store")
 def merge() -> Response:
-    """Add triples to a named graph (the merged graph must pass SHACL)."""
+    """Add triples to a statement graph (the merged graph is checked)."""
     _authorise()
-    graph = _graph_param()
-    _protected(graph)
-    ntriples = _upload(graph)
-    merged = (_ntriples(graph) if _exists(graph) else "") + ntriples
-    _check_statement(graph, merged)
-    get_kg().store.replace_graph(graph, merged)
-    get_kg().invalidate()
+    graph = _writable(_graph_param())
+    triples = _upload(graph)
+    node = ox.NamedNode(graph)
+    _write(ChangeSet(added=[ox.Quad(t.subject, t.predicate, t.object, node) for t in triples]))
     return Response(status=204)
 
 
 @bp.delete("/graph-store")
 def delete() -> Response:
-    """Drop a named graph."""
+    """Drop a statement graph."""
     _authorise()
-    graph = _graph_param()
-    _protected(graph)
+    graph = _writable(_graph_param())
     if not _exists(graph):
-        raise Refused(404, f"no graph named {graph}")
-    get_kg().store.drop_graph(graph)
-    get_kg().invalidate()
+        raise HTTPProblem(404, f"no graph named {graph}")
+    _write(ChangeSet(dropped={graph}))
     return Response(status=204)

@@ -15,7 +15,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kg.model.sparql_scan import allowed, max_depth, scan
+from kg.pipeline.write import WriteRefused, normalised, write
 from kg.store.base import QuerySyntaxError, StoreError, StoreUnavailable
+from kg.store.changes import UpdateError, changes_of_update
 from kg.web import conneg
 from kg.web.auth import Unauthorised, require_token
 from kg.web.errors import HTTPProblem
@@ -176,24 +178,34 @@ def _query(text: str) -> Response:
 
 
 def _update(text: str) -> Response:
+    """Run an update through the one write path: evaluated once, against the current data,
+    into the quads it adds and removes (so RAND(), NOW(), blank nodes and relative IRIs are
+    resolved once, here), which are checked like every other write and then applied."""
     kg = get_kg()
     try:
         require_token("SPARQL Update")
     except Unauthorised as exc:
         raise ProtocolError(exc.status, exc.message, exc.headers) from exc
-    if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
-        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported; "
-                                 "put USING / USING NAMED in the update itself")
     _check_reach(text, "update")
+    using = _graph_params("using-graph-uri")
+    using_named = _graph_params("using-named-graph-uri")
     try:
-        kg.store.update(text, base_iri=endpoint_url())
+        changes = changes_of_update(kg.store, text, base_iri=endpoint_url(),
+                                    default_graphs=using, named_graphs=using_named)
+        changes = normalised(kg.settings.iris, changes)  # refuses bad names at once
+        write(kg.store, kg.write_context(), changes)
+    except WriteRefused as exc:
+        raise ProtocolError(exc.status, exc.message) from exc
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"syntax error: {' '.join(str(exc).split())[:300]}") from exc
+    except UpdateError as exc:
+        raise ProtocolError(400, str(exc)) from exc
     except StoreUnavailable as exc:
         raise ProtocolError(503, str(exc)) from exc
     except StoreError as exc:
         raise ProtocolError(500, f"the update failed: {exc}") from exc
-    kg.invalidate()
+    finally:
+        kg.invalidate()
     return Response("update applied\n", 200, mimetype="text/plain")
 
 

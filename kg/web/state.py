@@ -11,10 +11,9 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 from flask import current_app
-from rdflib import Graph
 
 from kg.config import Settings
-from kg.pipeline.validate import Validator, load_shapes
+from kg.pipeline.write import WriteContext
 from kg.sources.queries import SavedQuery
 from kg.store import Store
 from kg.store.base import QueryTimeout, StoreError, StoreUnavailable
@@ -74,8 +73,7 @@ class KG:
         default_factory=dict, repr=False)
     _cache: _Answers | None = field(default=None, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _validation: tuple[object, tuple[Validator, Graph, Graph]] | None = field(
-        default=None, repr=False)
+    _validation: tuple[object, WriteContext] | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _index_failed: object = field(default=None, repr=False)  # the version it failed for
 
@@ -197,21 +195,16 @@ class KG:
         self._graphs = None
         self._values.clear()
 
-    def validation_context(
-            self, graph_of: Callable[[str], Graph]) -> tuple[Validator, Graph, Graph]:
-        """A validator with the store's ontology, and the context and reference graphs it needs
-        for one statement; rebuilt when the store changes."""
+    def write_context(self) -> WriteContext:
+        """What the write path checks against: the store's own ontology and reference graphs
+        and the shapes; made again when the store changes (every time on a remote store)."""
         version = self.store_version()
         cached = self._validation
         if cached is not None and version is not None and cached[0] == version:
             return cached[1]
-        iris = self.settings.iris
-        ontology = graph_of(str(iris.ontology_graph))
-        reference = graph_of(str(iris.reference_graph))
-        validator = Validator(load_shapes(self.settings.shapes_dir), ontology, iris)
-        result = (validator, validator.context(reference), reference)
-        self._validation = (version, result)
-        return result
+        context = WriteContext.from_store(self.store, self.settings)
+        self._validation = (version, context)
+        return context
 
     def store_version(self) -> object:
         """The version of the data this process answers from (None: the store is not
