@@ -395,6 +395,29 @@ def add_command(state: _State, text_file: Path, statement_id: str, **meta: str) 
                f"'kg review {statement_id} --accept'")
 
 
+def _show_proposals(settings: Settings, path: Path) -> None:
+    """Print the claims of a draft by kind and the sentences drafting could not read."""
+    from kg.extract.review import summary
+
+    try:
+        found = summary(settings, path)
+    except (SourceError, OSError) as exc:
+        _fail(f"{path}: {exc}", EXIT_INPUT)
+    click.echo(f"{path}: review {found.review}")
+    click.echo("proposals by kind:")
+    for kind, sentences in sorted(found.by_kind.items()):
+        click.echo(f"  {kind}: {len(sentences)} ({', '.join(sentences)})")
+    if not found.by_kind:
+        click.echo("  none")
+    if found.note:
+        click.echo(found.note)
+    click.echo(f"unresolved sentences (a cue that drafted nothing): {len(found.unresolved)}")
+    for sentence, u in found.unresolved:
+        words = " ".join(u.text.split())
+        click.echo(f"  {sentence or '-'} [{u.start}-{u.end}] {u.why}: "
+                   f"{words[:120]}{'…' if len(words) > 120 else ''}")
+
+
 @main.command("review")
 @click.argument("statement_id")
 @click.option("--accept", is_flag=True, help="Mark the reviewed draft accepted (if it builds "
@@ -409,6 +432,7 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
     if not path.exists():
         _fail(f"no annotation file {path}", EXIT_INPUT)
     if not accept:
+        _show_proposals(state.settings, path)
         items = open_items(path)
         for number, line in items:
             click.echo(f"{path}:{number}: {line}")
@@ -423,6 +447,44 @@ def review_command(state: _State, statement_id: str, accept: bool) -> None:
     if problems:
         _fail(f"not accepted: {len(problems)} problem(s); the file is unchanged", EXIT_INPUT)
     click.echo(f"accepted {path}; it is built and valid")
+
+
+@main.command("train")
+@click.option("--split", "split_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Split file listing the development statements "
+                                 "(default: bench/extraction-split.yaml under the home).")
+@click.option("--out", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Where to write the models (default: the file kg extract "
+                                 "loads, kg/extract/claims-model.json).")
+@click.pass_obj
+def train_command(state: _State, split_file: Path | None, output: Path | None) -> None:
+    """Train the claim models on the development statements (fixed seeds, reproducible)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        _fail("kg train needs scikit-learn: install the train extra (pip install -e '.[train]')",
+              EXIT_INPUT)
+    from kg.extract.models import MODEL_FILE
+    from kg.extract.training import SplitError, build_models
+
+    settings = state.settings
+    split_file = split_file or settings.home / "bench" / "extraction-split.yaml"
+    output = output or MODEL_FILE
+    if not output.parent.is_dir():
+        _fail(f"{output.parent} is not a directory", EXIT_INPUT)
+    try:
+        models = build_models(settings, split_file)
+    except (SplitError, SourceError) as exc:
+        _fail(str(exc), EXIT_INPUT)
+    models.save(output)
+    cv = models.cross_validation
+    click.echo(f"trained on {cv['statements']} development statements ({cv['sentences']} "
+               f"sentences), {cv['folds']}-fold cross-validation by statement:")
+    for kind, row in cv["kinds"].items():
+        click.echo(f"  {kind:<17} model F1 {row['cv_f1']:.3f}  rules F1 {row['rules_f1']:.3f}"
+                   f"  -> {row['mode']}  (threshold {row['threshold']:.2f}, C {row['C']}, "
+                   f"{row['positives']} sentences)")
+    click.echo(f"wrote {output}")
 
 
 @main.command("ingest")

@@ -458,7 +458,7 @@ def _sha(text: str) -> str:
 
 
 _FILL = {"source": "copied by a test", "measure": "killed", "population": "people",
-         "agent": "ARM", "accused": "ARM"}
+         "agent": "ARM", "accused": "ARM", "role": "perpetrator", "category": "aggression"}
 
 
 def _review(data: dict) -> None:
@@ -471,6 +471,13 @@ def _review(data: dict) -> None:
         for key in ("agent", "accused"):
             if key in claim and claim[key] is None:
                 claim[key] = _FILL[key]
+        for key in ("role", "category"):
+            if key in claim and claim[key] is None:
+                claim[key] = _FILL[key]
+        if claim["kind"] == "reported-speech":
+            claim["source"] = claim.get("source") or "ARM"
+            if claim.get("content") is None:  # the reported words: here the whole sentence
+                claim["content"] = data["sentences"][claim["sentence"]]["text"]
         if claim["kind"] == "accusation" and claim.get("type") is None:
             claim["type"] = "aggression"
         if claim["kind"] == "event" and claim["event"].get("type") is None:

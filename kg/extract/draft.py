@@ -3,7 +3,9 @@
 The file is what a curator starts from: the statement block with what the text
 says about itself, the sentences that carry a proposed claim, and the proposed
 claims (one figure claim per sentence with figures, an event claim per
-sentence with a time expression, attribution and accusation proposals). Values
+sentence with a time expression, attribution and accusation proposals, and the
+claim proposals of every other kind: characterisations, reported speech, appeals,
+self-reports, each with a comment saying the rule or model and its confidence). Values
 a person must supply are ``null`` with a ``# FIXME`` comment; ``kg build``
 refuses the file until its review status is changed to ``accepted``.
 The output is deterministic: the same draft gives the same bytes.
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kg.model.kinds import REGISTRY
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kg.extract.claims import Proposal
     from kg.extract.extract import Draft
     from kg.extract.times import TimeExpression
 
@@ -207,7 +210,8 @@ def _event_claims(draft: Draft, sid: str, start: int, end: int, about: str | Non
     return [out]
 
 
-def _cue_claims(draft: Draft, sid: str, start: int, end: int, about: str | None) -> list[str]:
+def _cue_claims(draft: Draft, sid: str, start: int, end: int, about: str | None,
+                accusations: bool = True) -> list[str]:
     out = []
     for a in (a for a in draft.attributions if start <= a.start < end):
         head = f"    sentence: {sid}\n    span: {q(a.text)}\n"
@@ -221,12 +225,69 @@ def _cue_claims(draft: Draft, sid: str, start: int, end: int, about: str | None)
                 text += f"    agent_named_as: {q(a.actor_text)}\n"
             text += f"    role: {a.role}\n    cue: {q(a.cue)}\n"
             out.append(text)
-        if a.accusation is not None or not a.role:
+        if accusations and (a.accusation is not None or not a.role):
             text = f"  - kind: {_key('accusation')}\n" + head
             text += _fixme("accused", actor, "the actor accused", "    ")
             text += _fixme("type", a.accusation, "accusation-type concept", "    ")
             text += f"    conduct: {q(a.text)}\n"
             out.append(text)
+    return out
+
+
+def _local(iri: str | None) -> str | None:
+    return iri.rstrip("/").rsplit("/", 1)[-1] if iri else None
+
+
+def _origin(p: Proposal) -> str:
+    actor = "" if p.explicit else "; actor read from the sentences before: check"
+    return (f"    # machine-drafted: {p.rule} (cue {q(p.cue) if p.cue else 'none'}), "
+            f"confidence {p.confidence:.2f}{actor}\n")
+
+
+def _explicitness(p: Proposal, actor: str | None) -> str:
+    return "" if p.explicit or actor is None else "    explicitness: implicit-context\n"
+
+
+def _proposal_claims(draft: Draft, sid: str, start: int, end: int, about: str | None,
+                     drafted: set[str]) -> list[str]:
+    """The claim proposals of ``draft.claims`` in the sentence whose kind the figure, event
+    and cue blocks have not drafted (``drafted``: kinds already drafted there)."""
+    out = []
+    for p in (p for p in draft.claims if p.start == start and p.kind not in drafted):
+        head = f"  - kind: {_key(p.kind) if p.kind in ('accusation', 'attribution') else p.kind}\n"
+        head += f"    sentence: {sid}\n" + _origin(p)
+        topic = ref(p.about, "about") or about
+        if topic:
+            head += f"    about: {topic}\n"
+        if p.kind == "accusation":
+            accused = ref(p.accused)
+            text = head + _explicitness(p, accused)
+            text += _fixme("accused", accused, "the actor accused", "    ")
+            text += _fixme("type", _local(p.category), "accusation-type concept", "    ")
+            text += f"    conduct: {q(draft.text[start:end])}  # FIXME: cut to the conduct\n"
+        elif p.kind == "attribution":
+            agent = ref(p.agent)
+            text = head + _explicitness(p, agent)
+            text += _fixme("agent", agent, "the actor responsible", "    ")
+            text += _fixme("role", p.role, "role concept (perpetrator, initiator, victim, "
+                           "...)", "    ")
+        elif p.kind == "characterisation":
+            text = head + _fixme("category", _local(p.category), "legal-category concept",
+                                 "    ")
+            if p.cue:
+                text += f"    characterised_as: {q(p.cue)}\n"
+        elif p.kind == "reported-speech":
+            text = head + _fixme("source", ref(p.agent), "who is reported (actor id)", "    ")
+            text += f"    verb: {q(p.cue)}\n" if p.cue else ""
+            text += f"    cites: {_local(p.cites)}\n" if p.cites else ""
+            text += ("    content: null  # FIXME: the reported words, verbatim from the "
+                     "sentence\n")
+        elif p.kind in ("appeal", "self-report"):
+            agent = ref(p.agent)
+            text = head + (f"    agent: {agent}\n" if agent else "")
+        else:
+            continue
+        out.append(text)
     return out
 
 
@@ -249,9 +310,15 @@ def draft_yaml(draft: Draft, statement_id: str, text_name: str, sha256: str,
         about = ref(events[0], "about") if len(events) == 1 else None
         places = [m for m in mentions if m.kind == "place"]
         place = (places[0].text, ref(places[0].iri)) if places else None
-        found = _figure_claims(draft, s.id) + \
-            _event_claims(draft, s.id, s.start, s.end, about, place) + \
-            _cue_claims(draft, s.id, s.start, s.end, about)
+        figures = _figure_claims(draft, s.id)
+        events = _event_claims(draft, s.id, s.start, s.end, about, place)
+        proposed = {p.kind for p in draft.claims if p.start == s.start}
+        cues = _cue_claims(draft, s.id, s.start, s.end, about,
+                           accusations="accusation" not in proposed)
+        drafted = {"figure", "event"} | {k for k in ("accusation", "attribution")
+                                         if any(f"kind: {_key(k)}\n" in c for c in cues)}
+        found = figures + events + cues + \
+            _proposal_claims(draft, s.id, s.start, s.end, about, drafted)
         if found:
             claims.append((s.id, found))
     sentence_ids = {sid for sid, _ in claims}
@@ -264,4 +331,11 @@ def draft_yaml(draft: Draft, statement_id: str, text_name: str, sha256: str,
     for sid, found in claims:
         parts.append(f"\n  # ---- {sid} ----\n")
         parts.extend(found)
+    if draft.unresolved:
+        parts.append("\n# Unresolved: sentences with a cue that drafted nothing (read them):\n")
+        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end)):
+            at = draft.sentence_at(u.start)
+            words = " ".join(u.text.split())
+            parts.append(f"#   {at.id if at else '-'} [{u.start}-{u.end}] {u.why}: "
+                         f"{q(words[:100])}\n")
     return "".join(parts)

@@ -18,13 +18,25 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.extract.claims import (
+    Context,
+    Cues,
+    Documents,
+    Proposal,
+    SentenceView,
+    accused_near,
+    blame_cue,
+    rule_proposals,
+)
 from kg.extract.draft import draft_yaml
 from kg.extract.figures import Figure, read_figures
 from kg.extract.lexicon import Lexicon, lexicon
 from kg.extract.mentions import Attribution, EntityMatcher, Mention, attributions
 from kg.extract.metadata import Metadata, metadata
+from kg.extract.models import ClaimModels, features, load_models
 from kg.extract.segment import Sentence, furniture, sentences
 from kg.extract.times import TimeExpression, time_expressions
+from kg.model.namespaces import VOCAB
 from kg.sources.reference import ReferenceIndex
 
 __all__ = ["Draft", "Extractor", "InputError", "Unresolved", "draft_yaml", "extract", "load_text",
@@ -66,6 +78,7 @@ class Draft:
     metadata: Metadata = field(default_factory=Metadata)
     review: str = REVIEW
     unresolved: list[Unresolved] = field(default_factory=list)
+    claims: list[Proposal] = field(default_factory=list)
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence holding ``offset``, if any."""
@@ -89,18 +102,30 @@ def _outside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 class Extractor:
-    """Extraction against one reference graph and the vocabularies' cue words (``ontology``)."""
+    """Extraction against one reference graph and the vocabularies' cue words (``ontology``).
 
-    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph) -> None:
+    ``models``: the claim models (:mod:`kg.extract.models`); True loads the file built by
+    ``kg train`` if there is one, None drafts claims with the rules alone.
+    """
+
+    def __init__(self, reference: ReferenceIndex | Graph, ontology: Graph,
+                 models: ClaimModels | bool | None = True) -> None:
         self.graph = _graph(reference)
         self.matcher = EntityMatcher(self.graph)
         self.lexicon: Lexicon = lexicon(ontology)
+        self.cues = Cues(ontology)
+        self.documents = Documents(self.graph)
+        self.models: ClaimModels | None = (load_models() if models is True else
+                                           models or None)  # type: ignore[assignment]
 
-    def extract(self, text: str, date: str | None = None) -> Draft:
+    def extract(self, text: str, date: str | None = None,
+                delegation: str | None = None) -> Draft:
         """Draft the annotations of ``text`` (raises InputError for a text with no sentences).
 
         ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the statement's date when the
         caller knows it and the text does not say it; it dates "14 June" and "yesterday".
+        ``delegation`` (a state IRI) is the speaker's, when the caller knows it and the
+        header does not say it: it is never the accused of the speaker's own claims.
         """
         found = [s for s in sentences(text) if _meaningful(text, s)]
         if not found:
@@ -153,7 +178,96 @@ class Extractor:
                     "; ".join(u.why for u in unread)))
             draft.attributions += attributions(text, sentence.start, sentence.end,
                                                draft.mentions)
+        draft.claims = self._claims(draft, page, meta.delegation or delegation)
         return draft
+
+    def _claims(self, draft: Draft, page: list[tuple[int, int]],
+                own: str | None) -> list[Proposal]:
+        """Claim proposals of every kind, sentence by sentence (see :mod:`kg.extract.claims`);
+        a cue sentence that drafts nothing goes to ``draft.unresolved``."""
+        text = draft.text
+        context = Context(own=own)
+        found: list[Proposal] = []
+        for sentence in draft.sentences:
+            if any(s <= sentence.start and sentence.end <= e for s, e in page):
+                continue
+            view = SentenceView(sentence.id, sentence.start, sentence.end,
+                                sentence.text(text))
+            cues = [a for a in draft.attributions
+                    if sentence.start <= a.start < sentence.end]
+            n_figures = sum(sentence.start <= f.start < sentence.end for f in draft.figures)
+            proposals = rule_proposals(text, view, self.cues, draft.mentions, cues, context,
+                                       n_figures, self.documents)
+            if self.models is not None:
+                proposals = self._weigh(text, view, proposals, draft, context)
+            found += proposals
+            cue = blame_cue(view.text, self.cues)
+            if cue and not any(p.kind in ("accusation", "characterisation")
+                               for p in proposals):
+                draft.unresolved.append(Unresolved(
+                    sentence.start, sentence.end, view.text,
+                    f"blame or legal cue {cue!r} drafted no accusation or characterisation"))
+        return found
+
+    def _weigh(self, text: str, view: SentenceView, proposals: list[Proposal],
+                draft: Draft, context: Context) -> list[Proposal]:
+        """Rule proposals weighed by the models. For a kind in ``model`` mode, a rule proposal
+        the model finds unlikely (below the kind's threshold) is dropped, and a sentence the
+        model finds likely with no rule proposal gets one (``rule: model``) with the model's
+        category; confidence is the model's probability. A kind in ``rules`` mode keeps its
+        rule proposals. Missing categories are the model's."""
+        models = self.models
+        assert models is not None
+        tokens = features(view.text, {p.kind for p in proposals})
+        scores = models.kind_scores(tokens)
+        kept: list[Proposal] = []
+        for p in proposals:
+            if p.kind not in scores or p.kind not in _MODEL_KINDS:
+                kept.append(p)
+                continue
+            probability, threshold, mode = scores[p.kind]
+            if mode == "model" and probability < threshold:
+                continue
+            kept.append(replace(p, confidence=probability if mode == "model" else p.confidence,
+                                category=p.category or _category(models, p.kind, tokens)))
+        for kind in _MODEL_KINDS:
+            probability, threshold, mode = scores.get(kind, (0.0, 1.0, "rules"))
+            if mode == "rules" or probability < threshold or any(p.kind == kind for p in kept):
+                continue
+            actor_iri = None
+            explicit = False
+            if kind in ("accusation", "attribution"):
+                actor = accused_near(text, view, view.start, draft.mentions, context.own)
+                actor_iri = actor.iri if actor else context.carried()
+                explicit = actor is not None
+            category = _category(models, kind, tokens)
+            kept.append(Proposal(
+                kind, view.start, view.end, view.id, "",
+                accused=actor_iri if kind == "accusation" else None,
+                agent=actor_iri if kind == "attribution" else None,
+                role=category.rsplit("/", 1)[-1] if kind == "attribution" and category
+                else None,
+                category=category, explicit=explicit,
+                confidence=probability, rule="model",
+                cites=self.documents.cited(view.text) if kind == "reported-speech" else None))
+        return kept
+
+
+_MODEL_KINDS = ("accusation", "characterisation", "attribution", "reported-speech", "appeal",
+                "self-report",
+                "event")
+
+
+def _category(models: ClaimModels, kind: str, tokens: list[str]) -> str | None:
+    model = {"accusation": (models.accusation_type, "acc"),
+             "characterisation": (models.legal_category, "legal"),
+             "attribution": (models.role, "role")}.get(kind)
+    if not model or model[0] is None:
+        return None
+    probs = model[0].predict(tokens)
+    best = max(sorted(probs), key=lambda k: probs[k])
+    return str(VOCAB[model[1]][best])
+
 
 
 def _day(when: str | None) -> date | None:
@@ -241,6 +355,15 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
         } for a in draft.attributions],
         "metadata": draft.metadata.as_dict(),
+<<<<<<< HEAD
+=======
+        "claims": [{
+            "kind": c.kind, "start": c.start, "end": c.end, "sentence": c.sentence,
+            "cue": c.cue, "accused": c.accused, "agent": c.agent, "category": c.category,
+            "about": c.about, "explicit": c.explicit, "confidence": round(c.confidence, 3),
+            "rule": c.rule, "role": c.role, "cites": c.cites,
+        } for c in draft.claims],
+>>>>>>> h-x19b
         "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
                        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
     }
