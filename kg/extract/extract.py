@@ -355,15 +355,12 @@ def to_json(draft: Draft) -> dict[str, Any]:
             "sentence": (s.id if (s := draft.sentence_at(a.start)) else None),
         } for a in draft.attributions],
         "metadata": draft.metadata.as_dict(),
-<<<<<<< HEAD
-=======
         "claims": [{
             "kind": c.kind, "start": c.start, "end": c.end, "sentence": c.sentence,
             "cue": c.cue, "accused": c.accused, "agent": c.agent, "category": c.category,
             "about": c.about, "explicit": c.explicit, "confidence": round(c.confidence, 3),
             "rule": c.rule, "role": c.role, "cites": c.cites,
         } for c in draft.claims],
->>>>>>> h-x19b
         "unresolved": [{"start": u.start, "end": u.end, "text": u.text, "why": u.why}
                        for u in sorted(draft.unresolved, key=lambda u: (u.start, u.end))],
     }
