@@ -1330,14 +1330,14 @@ def _top(profile: cProfile.Profile, count: int = 12) -> list[str]:
 
 
 def ingest_main(statements: int, seed: int, yaml_dir: Path, folder: Path) -> None:
-    """Ingest the annotation files as ``kg ingest`` does (kg.pipeline.workflow.Ingester: built
+    """Ingest the annotation files as ``kg ingest`` does (kg.pipeline.ingest.Ingester: built
     and SHACL-checked in one worker process per core, loaded 100 per write into an
     on-disk embedded store), timed end to end; then, in this process, where one statement's
     time goes, and pyshacl's time on a sample for comparison. Prints one JSON object."""
     import generate
 
+    from kg.pipeline.ingest import Ingester, default_jobs
     from kg.pipeline.validate import Validator, load_shapes
-    from kg.pipeline.workflow import Ingester, default_jobs
     from kg.sources.annotations import build_statement
     from kg.store import EmbeddedStore
 

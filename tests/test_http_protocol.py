@@ -19,7 +19,7 @@ from SPARQLWrapper import CSV, TSV, SPARQLWrapper
 
 from kg.config import load_settings
 from kg.extract.extract import Extractor
-from kg.pipeline.workflow import draft_text
+from kg.pipeline.curation import draft_text
 from kg.sources.ontology import load_ontology
 from kg.sources.reference import load_reference
 from kg.web import drafts

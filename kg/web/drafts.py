@@ -17,7 +17,7 @@ from flask import Blueprint, Response, request
 from kg.config import Settings
 from kg.extract.extract import MAX_BYTES, Extractor, draft_yaml, to_json
 from kg.isolation import IsolatedFailure, run_in_child
-from kg.pipeline.workflow import META_KEYS
+from kg.pipeline.curation import META_KEYS
 from kg.sources.ontology import load_ontology
 from kg.sources.reference import load_reference
 from kg.web import conneg
