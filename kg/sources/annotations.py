@@ -489,11 +489,18 @@ class StatementBuilder:
         value = r.get(f, "value", int, fwhat)
         if value is not None:
             g.add((fig, SCHEMA.value, Literal(value)))
+        ratio = r.get(f, "unit", str, fwhat) == "ratio"
         try:
-            interpreted = bounds.interpret(qualifier, value)
+            # a ratio's qualifier is read against its numerator ("about one in seven"), and
+            # it has no bounds: they would read as a count of people in every figure query
+            interpreted = bounds.interpret(
+                qualifier, r.get(f, "numerator", int, fwhat) if ratio and value is None
+                else value)
         except bounds.BoundsError as exc:
             raise r.error(f.line_of("qualifier"), f"{fwhat}: {exc}") from exc
         lo, hi, rule = interpreted.minimum, interpreted.maximum, interpreted.rule
+        if ratio:
+            lo = hi = None
         given_lo, given_hi = r.get(f, "min", int, fwhat), r.get(f, "max", int, fwhat)
         if given_lo is not None or given_hi is not None:
             lo = given_lo if given_lo is not None else lo
