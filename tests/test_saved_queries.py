@@ -517,3 +517,34 @@ def test_third_party_characterisations_by_year(client):
     assert ("Türkiye", 2020, "accusation", "aggression", "Armenia") in {
         (r["delegation"], r["year"], r["kind"], r["label"], r["accusedLabel"]) for r in found}
     assert all(r["explicitness"] for r in found)
+
+
+def test_claim_rows_say_whether_the_claim_was_said_or_inferred(client):
+    words = {"explicit", "implicit from context", "anaphoric"}
+    for name, params in [
+        ("figure-over-time", {"delegation": "st:AZE", "measure": "meas:missing"}),
+        ("figures-for-event", {"event": "ev:khojaly-1992-02"}),
+        ("responsibility", {"event": "ev:khojaly-1992-02"}),
+        ("statement-claims", {"statement": "stmt:unga-1994-general-debate-AZE"}),
+        ("reported-speech", {}),
+        ("quote-search", {"text": "Khojaly"}),
+    ]:
+        found = rows(client, name, **params)
+        assert found and {r["explicitness"] for r in found} <= words, name
+    claims = rows(client, "statement-claims", statement="stmt:unga-1994-general-debate-AZE",
+                  page_size="500")
+    assert "implicit from context" in {r["explicitness"] for r in claims}
+
+
+@pytest.mark.parametrize("name, params", [
+    ("legal-characterisations", {"event": "ev:nk-conflict"}),
+    ("accusations", {}),
+    ("delegation-statements", {"delegation": "st:AZE"}),
+    ("mentions", {"target": "ev:displacement-1988-1994"}),
+])
+def test_counts_by_delegation_filter_by_curation_status(client, name, params):
+    every = rows(client, name, page_size="500", **params)
+    complete = rows(client, name, page_size="500", curation="cur:complete", **params)
+    unverified = rows(client, name, page_size="500", curation="cur:unverified", **params)
+    assert every and complete and unverified
+    assert len(complete) < len(every) and len(unverified) < len(every)
