@@ -544,3 +544,21 @@ def test_figure_pages_and_tables_show_unit_place_and_explicitness(client):
     assert "(national or ethnic group from Armenia)" in event
     share = page(client, "/id/event/nk-conflict")
     assert "<td>percent</td>" in share
+
+
+def test_void_counts_statements_by_curation_status(app, client):
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    rows = void.query("""
+        PREFIX void: <http://rdfs.org/ns/void#>
+        PREFIX ekg: <https://w3id.org/ekg/ont#>
+        SELECT ?status ?n WHERE {
+          ?d void:classPartition ?p . ?p void:class ekg:Statement ; void:entities ?n .
+          OPTIONAL { ?p ekg:curationStatus ?status } }""")
+    counts = {str(r.status).rsplit("/", 1)[-1] if r.status else None: int(r.n) for r in rows}
+    store = app.extensions["kg"].store
+    expected = {str(r["status"]).rsplit("/", 1)[-1]: int(r["n"]) for r in store.select(
+        "PREFIX ekg: <https://w3id.org/ekg/ont#> SELECT ?status (COUNT(?s) AS ?n) WHERE { "
+        "?s ekg:curationStatus ?status } GROUP BY ?status")}
+    assert {k: v for k, v in counts.items() if k} == expected
+    assert counts[None] == sum(expected.values())
+    assert expected["complete"] >= 18 and expected["partial"] == 3
