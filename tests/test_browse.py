@@ -361,6 +361,12 @@ WIDE_FIGURES = """
   ?event rdfs:label ?eventLabel .
   OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
   OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
+  OPTIONAL { ?claim ekg:explicitness ?explicitness }
+  OPTIONAL { ?figure ekg:unit/skos:prefLabel ?unitLabel }
+  OPTIONAL { ?figure ekg:currency ?currency }
+  OPTIONAL { ?figure ekg:numerator ?numerator } OPTIONAL { ?figure ekg:denominator ?denominator }
+  OPTIONAL { ?figure ekg:fromPlace/rdfs:label ?fromLabel }
+  OPTIONAL { ?figure ekg:toPlace/rdfs:label ?toLabel }
 """
 WIDE_CHARACTERISATIONS = """
   ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
@@ -371,6 +377,7 @@ WIDE_CHARACTERISATIONS = """
              ekg:speaker/foaf:name ?speakerName .
   OPTIONAL { ?claim ekg:characterisedAs ?said }
   OPTIONAL { ?claim ekg:characterisationCue ?cue }
+  OPTIONAL { ?claim ekg:explicitness ?explicitness }
 """
 WIDE_ATTRIBUTIONS = """
   ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:responsibleAgent ?agent ;
@@ -380,6 +387,7 @@ WIDE_ATTRIBUTIONS = """
   ?statement dcterms:date ?date ; ekg:delegation/rdfs:label ?delegationLabel ;
              ekg:speaker/foaf:name ?speakerName .
   OPTIONAL { ?claim ekg:agentNamedAs ?namedAs }
+  OPTIONAL { ?claim ekg:explicitness ?explicitness }
 """
 
 
@@ -403,7 +411,8 @@ def _check_pages_against_wide_forms(res, events: list[str], actors: list[str],
     figure_columns = ["claim", "figure", "stated", "measure", "measureLabel", "populationLabel",
                       "qualifierLabel", "value", "min", "max", "whole", "sentence", "statement",
                       "date", "delegation", "delegationLabel", "speaker", "speakerName",
-                      "event", "eventLabel"]
+                      "event", "eventLabel", "explicitness", "unitLabel", "currency", "numerator",
+                      "denominator", "fromLabel", "toLabel"]
     compared = 0
     for event in events:
         view = views.event_view(res, event)
@@ -414,12 +423,12 @@ def _check_pages_against_wide_forms(res, events: list[str], actors: list[str],
             _first(res, within + WIDE_CHARACTERISATIONS,
                    views.CHARACTERISATION_ORDER + " ?sentence",
                    ["claim", "categoryLabel", "said", "cue", "sentence", "statement", "date",
-                    "delegationLabel", "speakerName", "eventLabel"],
+                    "delegationLabel", "speakerName", "eventLabel", "explicitness"],
                    ("claim", "categoryLabel", "event"), limit),
             _first(res, within + WIDE_ATTRIBUTIONS,
                    views.ATTRIBUTION_ORDER + " ?agent ?role ?sentence",
                    ["claim", "agent", "agentLabel", "role", "namedAs", "sentence", "statement",
-                    "date", "delegationLabel", "speakerName", "eventLabel"],
+                    "date", "delegationLabel", "speakerName", "eventLabel", "explicitness"],
                    ("claim", "event"), limit)]
         found = [view["figures"], view["characterisations"], view["attributions"]]
         assert found == expected, event
@@ -504,3 +513,52 @@ def test_page_queries_join_their_required_patterns_before_their_optionals(app):
         found: list[str] = []
         _required_after_optional(prepareQuery(sparql).algebra, found)
         assert not found, (found, sparql)
+
+
+def test_statement_page_shows_its_curation_and_which_claims_are_inferred(client):
+    html = page(client, "/id/statement/unga-1994-general-debate-AZE")
+    curation = html.split('<dd class="curation">', 1)[1].split("</dd>", 1)[0]
+    assert curation.startswith("complete")
+    assert "complete: accusation, attribution, characterisation, event, figure" in curation
+    assert "not curated: appeal, procedural, thematic" in curation
+    assert "of them inferred by the curator from context or a pronoun" in html
+    assert "inferred by the curator from context" in html and "(inferred)</a>" in html
+    partial = page(client, "/id/statement/unga-2020-general-debate-AZE")
+    assert '<dd class="curation">partial; partial: accusation, characterisation' in partial
+    assert "Human rights are massively violated in Armenia" in partial
+
+
+def test_claim_pages_say_whether_the_claim_was_said_or_inferred(client):
+    inferred = page(client, "/id/claim/unga-1994-general-debate-AZE.nk-annexation-accusation")
+    assert 'class="explicitness inferred">inferred by the curator from context<' in inferred
+    said = page(client, f"/id/claim/{FIRST}.missing-figures")
+    assert 'class="explicitness said">said in the sentence<' in said
+
+
+def test_figure_pages_and_tables_show_unit_place_and_explicitness(client):
+    expelled = page(client, "/id/figure/unsc-2021-05-25-poc-AZE.expulsion-figure.f1")
+    assert "<dt>From</dt><dd>Armenia</dd>" in expelled
+    assert "<dt>Said or inferred</dt>" in expelled
+    event = page(client, "/id/event/displacement-1988-1994")
+    assert '<th scope="col">Unit</th>' in event and '<th scope="col">Said or inferred</th>' in event
+    assert "(national or ethnic group from Armenia)" in event
+    share = page(client, "/id/event/nk-conflict")
+    assert "<td>percent</td>" in share
+
+
+def test_void_counts_statements_by_curation_status(app, client):
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    rows = void.query("""
+        PREFIX void: <http://rdfs.org/ns/void#>
+        PREFIX ekg: <https://w3id.org/ekg/ont#>
+        SELECT ?status ?n WHERE {
+          ?d void:classPartition ?p . ?p void:class ekg:Statement ; void:entities ?n .
+          OPTIONAL { ?p ekg:curationStatus ?status } }""")
+    counts = {str(r.status).rsplit("/", 1)[-1] if r.status else None: int(r.n) for r in rows}
+    store = app.extensions["kg"].store
+    expected = {str(r["status"]).rsplit("/", 1)[-1]: int(r["n"]) for r in store.select(
+        "PREFIX ekg: <https://w3id.org/ekg/ont#> SELECT ?status (COUNT(?s) AS ?n) WHERE { "
+        "?s ekg:curationStatus ?status } GROUP BY ?status")}
+    assert {k: v for k, v in counts.items() if k} == expected
+    assert counts[None] == sum(expected.values())
+    assert expected["complete"] >= 18 and expected["partial"] == 3

@@ -47,6 +47,8 @@ REQUIRED_CONCEPTS: dict[str, set[str]] = {
     "certainty": {"certain", "probable", "possible"},
     "polarity": {"affirmed", "negated"},
     "review-status": {"machine-drafted", "accepted", "corrected", "rejected"},
+    "curation-status": {"complete", "partial", "figures-and-events", "machine-drafted",
+                        "unverified"},
     "delivery-mode": {"oral", "written-submission", "read-on-behalf"},
     "addressee": {"president-of-the-council", "the-council", "the-assembly"},
     "reporting-mode": {"direct", "indirect"},

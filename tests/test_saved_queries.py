@@ -440,3 +440,111 @@ def test_kept_answers_are_bounded_in_bytes_entries_and_size_per_answer(built_fil
         assert runs == list("wxyzw")  # four entries for three places: "w" went first
     finally:
         kg.close()
+
+
+# -- research questions over thirty years --------------------------------------------------
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_figure_series_keeps_one_quantity(client):
+    found = rows(client, "figure-series", delegation="st:AZE", measure="meas:expelled",
+                 population="pop:national-group", from_place="st:ARM")
+    assert [(r["year"], _words(r["stated"]), r["fromPlaceLabel"]) for r in found] == [
+        (1992, "230,000 of them", "Armenia"),
+        (1995, "some 200,000 persons", "Armenia"),
+        (2021, "over 200,000 Azerbaijanis", "Armenia"),
+        (2023, "some 300.000 Azerbaijanis", "Armenia"),
+    ]
+    assert all(r["explicitness"] for r in found)
+    everywhere = rows(client, "figure-series", delegation="st:AZE", measure="meas:expelled",
+                      population="pop:national-group")
+    assert {r["fromPlaceLabel"] for r in everywhere} == {"Armenia", "Nagorno-Karabakh"}
+    assert all(r["max"] is None or r["max"] < 1_000_000 for r in everywhere)
+    complete = rows(client, "figure-series", delegation="st:AZE", measure="meas:expelled",
+                    population="pop:national-group", curation="cur:complete")
+    assert {r["year"] for r in complete} == {1992, 1994, 1995}
+
+
+def test_measure_by_delegation_side_by_side(client):
+    found = rows(client, "measure-by-delegation", measure="meas:killed",
+                 population="pop:servicemembers")
+    by = {(r["year"], r["delegation"]): r for r in found}
+    assert (by[(2022, "Armenia")]["lowest"], by[(2022, "Azerbaijan")]["lowest"]) == (2, 80)
+    assert by[(2022, "Azerbaijan")]["said"] == "80 servicemen"
+    displaced = rows(client, "measure-by-delegation", measure="meas:displaced",
+                     population="pop:national-group")
+    assert {r["delegation"] for r in displaced} == {"Azerbaijan"}  # other conflicts left out
+    assert {r["year"]: r["lowest"] for r in displaced}[1992] == 450000
+    assert all(r["figures"] == 1 for r in displaced)
+    complete = rows(client, "measure-by-delegation", measure="meas:displaced",
+                    population="pop:national-group", curation="cur:complete")
+    assert max(r["year"] for r in complete) == 2016
+
+
+def test_legal_labels_by_year_for_each_party(client):
+    aze = rows(client, "legal-labels-by-year", event="ev:nk-conflict", delegation="st:AZE")
+    years = {r["year"] for r in aze}
+    assert {1992, 2000, 2016, 2023} <= years
+    occupation = {r["year"]: r["claims"] for r in aze if r["categoryLabel"] == "occupation"}
+    assert occupation[2016] == 9
+    arm = rows(client, "legal-labels-by-year", event="ev:nk-conflict", delegation="st:ARM")
+    labels_2023 = {r["categoryLabel"] for r in arm if r["year"] == 2023}
+    assert {"aggression", "ethnic cleansing", "genocide"} <= labels_2023
+    assert all(0 <= r["inferred"] <= r["claims"] for r in aze + arm)
+
+
+def test_first_use_of_a_label(client):
+    found = rows(client, "first-use-of-label", event="ev:nk-conflict")
+    firsts = {}
+    for r in found:
+        firsts.setdefault(r["categoryLabel"], set()).add((r["first"], r["delegation"]))
+    assert firsts["war crime"] == {("2017", "Armenia"), ("2017", "Azerbaijan")}
+    assert firsts["mercenarism"] == {("2020", "Azerbaijan")}
+    assert all(r["explicitness"] for r in found)
+    assert len({r["first"] for r in found if r["categoryLabel"] == "occupation"}) == 1
+    one = rows(client, "first-use-of-label", event="ev:nk-conflict",
+               category="legal:mercenarism")
+    assert [(r["first"], r["speaker"], r["said"]) for r in one] == [
+        ("2020", "Ilham Aliyev", "mercenaries")]
+
+
+def test_third_party_characterisations_by_year(client):
+    found = rows(client, "third-party-characterisations", event="ev:nk-conflict",
+                 party_a="st:ARM", party_b="st:AZE")
+    assert found and not {r["delegation"] for r in found} & {"Armenia", "Azerbaijan"}
+    assert ("Türkiye", 2020, "accusation", "aggression", "Armenia") in {
+        (r["delegation"], r["year"], r["kind"], r["label"], r["accusedLabel"]) for r in found}
+    assert all(r["explicitness"] for r in found)
+
+
+def test_claim_rows_say_whether_the_claim_was_said_or_inferred(client):
+    words = {"explicit", "implicit from context", "anaphoric"}
+    for name, params in [
+        ("figure-over-time", {"delegation": "st:AZE", "measure": "meas:missing"}),
+        ("figures-for-event", {"event": "ev:khojaly-1992-02"}),
+        ("responsibility", {"event": "ev:khojaly-1992-02"}),
+        ("statement-claims", {"statement": "stmt:unga-1994-general-debate-AZE"}),
+        ("reported-speech", {}),
+        ("quote-search", {"text": "Khojaly"}),
+    ]:
+        found = rows(client, name, **params)
+        assert found and {r["explicitness"] for r in found} <= words, name
+    claims = rows(client, "statement-claims", statement="stmt:unga-1994-general-debate-AZE",
+                  page_size="500")
+    assert "implicit from context" in {r["explicitness"] for r in claims}
+
+
+@pytest.mark.parametrize("name, params", [
+    ("legal-characterisations", {"event": "ev:nk-conflict"}),
+    ("accusations", {}),
+    ("delegation-statements", {"delegation": "st:AZE"}),
+    ("mentions", {"target": "ev:displacement-1988-1994"}),
+])
+def test_counts_by_delegation_filter_by_curation_status(client, name, params):
+    every = rows(client, name, page_size="500", **params)
+    complete = rows(client, name, page_size="500", curation="cur:complete", **params)
+    unverified = rows(client, name, page_size="500", curation="cur:unverified", **params)
+    assert every and complete and unverified
+    assert len(complete) < len(every) and len(unverified) < len(every)

@@ -74,6 +74,7 @@ SCHEMES: dict[str, str] = {
     "fmt": "meeting-format",
     "ptype": "post-type",
     "unit": "unit",
+    "cur": "curation-status",
 }
 
 VOCAB: dict[str, Namespace] = {p: Namespace(f"{VOCAB_BASE}{s}/") for p, s in SCHEMES.items()}

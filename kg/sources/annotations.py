@@ -34,11 +34,19 @@ _COMMON_CLAIM_KEYS = {
 _STATEMENT_KEYS = {
     "id", "text", "sha256", "source", "url", "speaker", "post", "delegation", "date",
     "meeting", "language", "delivery", "addressed_to", "publisher", "symbol", "review", "note",
+    "curation",
 }
 _FIGURE_KEYS = {
     "id", "text", "qualifier", "value", "min", "max", "measure", "population",
-    "affiliation", "unit", "part_of",
+    "affiliation", "unit", "part_of", "from_place", "to_place", "currency", "numerator",
+    "denominator",
 }
+_CURATION_KEYS = {"status", "complete", "partial", "not_curated", "note"}
+_CURATION_LISTS = (("complete", EKG.curatedCompletely), ("partial", EKG.curatedPartially),
+                   ("not_curated", EKG.notCurated))
+#: The kinds a statement "curated completely" must record in full.
+CORE_KINDS = ("figure", "event", "accusation", "attribution", "characterisation")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EVENT_KEYS = {"type", "named_as", "time", "duration", "place", "means"}
 _TIME_KEYS = {"text", "edtf", "refinement", "relation", "relative_to", "earliest", "latest"}
 _DURATION_KEYS = {"text", "value", "unit", "qualifier"}
@@ -267,10 +275,50 @@ class StatementBuilder:
             g.add((s, EKG.documentSymbol, Literal(symbol)))
         if (note := r.get(st, "note", str, "statement")) is not None:
             g.add((s, SKOS.note, Literal(note, lang="en")))
+        if (curation := r.get(st, "curation", LDict, "statement")) is not None:
+            self._curation(curation)
         speaker_name = self.refs.label(self.speaker)
         delegation_name = self.refs.label(self.delegation)
         g.add((s, RDFS.label, Literal(f"Statement by {speaker_name} ({delegation_name}), {when}",
                                       lang="en")))
+
+    def _curation(self, cur: LDict) -> None:
+        """What of the statement is recorded: a status and the claim kinds by how completely."""
+        r, g, s = self.r, self.g, self.stmt
+        what = "statement: curation"
+        r.check_keys(cur, _CURATION_KEYS, "curation")
+        status = r.get(cur, "status", str, what, required=True)
+        g.add((s, EKG.curationStatus, self._concept("cur", status, cur.line_of("status"),
+                                                    "curation status")))
+        listed: dict[str, str] = {}
+        for key, prop in _CURATION_LISTS:
+            for name in r.strings(cur, key, what):
+                kind = self.registry.get(name)
+                if kind is None:
+                    raise r.error(cur.line_of(key), f"{what}: unknown claim kind {name!r} in "
+                                  f"{key} (known: {', '.join(sorted(self.registry.keys()))})")
+                if name in listed:
+                    raise r.error(cur.line_of(key), f"{what}: claim kind {name!r} is listed "
+                                                    f"under both {listed[name]} and {key}")
+                listed[name] = key
+                g.add((s, prop, kind.cls))
+        by_status = {
+            "complete": [k for k in CORE_KINDS if listed.get(k) != "complete"],
+            "figures-and-events": [k for k in ("figure", "event") if listed.get(k) != "complete"],
+        }
+        if status in by_status and by_status[status]:
+            raise r.error(cur.line_of("status"), f"{what}: status {status!r} needs "
+                          f"{', '.join(by_status[status])} listed under complete")
+        partial = [k for k, v in listed.items() if v == "partial"]
+        if status == "complete" and (partial := [k for k in partial if k in CORE_KINDS]):
+            raise r.error(cur.line_of("status"), f"{what}: status 'complete' but "
+                                                 f"{', '.join(partial)} listed as partial")
+        if status == "partial" and not any(v == "partial" for v in listed.values()):
+            raise r.error(cur.line_of("status"), f"{what}: status 'partial' needs the kinds "
+                                                 "curated partially listed under partial")
+        note = r.get(cur, "note", str, what, required=status == "partial")
+        if note is not None:
+            g.add((s, EKG.curationNote, Literal(note, lang="en")))
 
     # -- sentences ---------------------------------------------------------------------
     def _sentences(self, sentences: LDict) -> None:
@@ -441,11 +489,18 @@ class StatementBuilder:
         value = r.get(f, "value", int, fwhat)
         if value is not None:
             g.add((fig, SCHEMA.value, Literal(value)))
+        ratio = r.get(f, "unit", str, fwhat) == "ratio"
         try:
-            interpreted = bounds.interpret(qualifier, value)
+            # a ratio's qualifier is read against its numerator ("about one in seven"), and
+            # it has no bounds: they would read as a count of people in every figure query
+            interpreted = bounds.interpret(
+                qualifier, r.get(f, "numerator", int, fwhat) if ratio and value is None
+                else value)
         except bounds.BoundsError as exc:
             raise r.error(f.line_of("qualifier"), f"{fwhat}: {exc}") from exc
         lo, hi, rule = interpreted.minimum, interpreted.maximum, interpreted.rule
+        if ratio:
+            lo = hi = None
         given_lo, given_hi = r.get(f, "min", int, fwhat), r.get(f, "max", int, fwhat)
         if given_lo is not None or given_hi is not None:
             lo = given_lo if given_lo is not None else lo
@@ -471,9 +526,52 @@ class StatementBuilder:
         unit = self._concept("unit", unit_name, f.line_of("unit"), "unit")
         g.add((fig, EKG.unit, unit))
         g.add((fig, SCHEMA.unitText, Literal(unit_name)))
+        self._figure_unit(fig, f, unit_name, value, fwhat)
+        for key, prop in (("from_place", EKG.fromPlace), ("to_place", EKG.toPlace)):
+            if (where := r.get(f, key, str, fwhat)) is not None:
+                g.add((fig, prop, self._place(where, f.line_of(key), f"{fwhat}: {key}")))
         if (target := r.get(f, "part_of", str, fwhat)) is not None:
             self.pending_parts.append((fig, target, f.line_of("part_of")))
         self.figure_count += 1
+
+    def _figure_unit(self, fig: URIRef, f: LDict, unit: str, value: int | None,
+                     fwhat: str) -> None:
+        """The parts of a figure its unit asks for: a currency for money, n and m for a ratio."""
+        r, g = self.r, self.g
+        currency = r.get(f, "currency", str, fwhat)
+        if (unit == "money") != (currency is not None):
+            raise r.error(f.line_of("currency") if currency else f.line_of("unit"),
+                          f"{fwhat}: a currency (ISO 4217 code) is given with unit money, and "
+                          "only with it")
+        if currency is not None:
+            if not _CURRENCY.match(currency):
+                raise r.error(f.line_of("currency"), f"{fwhat}: currency must be an ISO 4217 "
+                                                     f"code such as USD, got {currency!r}")
+            g.add((fig, EKG.currency, Literal(currency)))
+        n, m = r.get(f, "numerator", int, fwhat), r.get(f, "denominator", int, fwhat)
+        if unit == "ratio":
+            if n is None or m is None:
+                raise r.error(f.line_of("unit"), f"{fwhat}: a ratio needs numerator and "
+                                                 "denominator ('one out of every seven': 1, 7)")
+            if not 0 <= n <= m or m == 0:
+                raise r.error(f.line_of("denominator"), f"{fwhat}: a ratio's numerator {n} "
+                                                        f"must be at most its denominator {m} "
+                                                        "and the denominator above 0")
+            if value is not None:
+                raise r.error(f.line_of("value"), f"{fwhat}: a ratio has no value, only "
+                                                  "numerator and denominator")
+            g.add((fig, EKG.numerator, Literal(n)))
+            g.add((fig, EKG.denominator, Literal(m)))
+        elif n is not None or m is not None:
+            raise r.error(f.line_of("numerator" if n is not None else "denominator"),
+                          f"{fwhat}: numerator and denominator are given with unit ratio only")
+
+    def _place(self, value: str, line: int, what: str) -> URIRef:
+        """A place or a state of the reference data (``ARM``, ``nagorno-karabakh``)."""
+        kind, local = self._split(value, "pl")
+        if kind not in ("pl", "st"):
+            raise self.r.error(line, f"{what}: {value!r} is not a place or a state")
+        return self._ref(kind, local, line, what)
 
     @builds("event")
     def _kind_event(self, claim: URIRef, c: LDict, sid: str, what: str) -> None:

@@ -155,6 +155,25 @@ def void_triples() -> list[ox.Triple]:
         add(distribution, DCAT + "downloadURL", url)
         add(distribution, DCAT + "mediaType", L(media))
         add(distribution, DCT + "title", L(title, language="en"))
+    # Statements by curation status: a class partition of ekg:Statement per status, so that
+    # a count by delegation can say how much of what it counts was curated completely.
+    ekg = "https://w3id.org/ekg/ont#"
+    by_status = kg.store.select(
+        f"SELECT ?status (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{ekg}Statement> . "
+        f"OPTIONAL {{ ?s <{ekg}curationStatus> ?status }} }} GROUP BY ?status")
+    statements = ox.BlankNode()  # partitions are described here only, minted nowhere
+    add(dataset, VOID + "classPartition", statements)
+    add(statements, VOID + "class", N(ekg + "Statement"))
+    add(statements, VOID + "entities",
+        L(str(sum(int(r["n"]) for r in by_status)), datatype=integer))
+    for row in by_status:
+        if row.get("status") is None:
+            continue
+        part = ox.BlankNode()
+        add(dataset, VOID + "classPartition", part)
+        add(part, VOID + "class", N(ekg + "Statement"))
+        add(part, ekg + "curationStatus", N(str(row["status"])))
+        add(part, VOID + "entities", L(str(row["n"]), datatype=integer))
     for graph, count in sorted(counts.items()):
         subset = N(graph)
         add(dataset, VOID + "subset", subset)

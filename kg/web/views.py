@@ -16,6 +16,38 @@ FIGURE_VALUES = """
   OPTIONAL { ?figure schema:value ?value } OPTIONAL { ?figure schema:minValue ?min }
   OPTIONAL { ?figure schema:maxValue ?max } OPTIONAL { ?figure ekg:partOf ?whole }
 """
+#: A claim's explicitness and a figure's unit, place from and to, currency and ratio parts,
+#: each optional, for the rows of a figure table.
+FIGURE_DETAILS = """
+  OPTIONAL { ?claim ekg:explicitness ?explicitness }
+  OPTIONAL { ?figure ekg:unit/skos:prefLabel ?unitLabel }
+  OPTIONAL { ?figure ekg:currency ?currency }
+  OPTIONAL { ?figure ekg:numerator ?numerator } OPTIONAL { ?figure ekg:denominator ?denominator }
+  OPTIONAL { ?figure ekg:fromPlace/rdfs:label ?fromLabel }
+  OPTIONAL { ?figure ekg:toPlace/rdfs:label ?toLabel }
+"""
+#: Whether the speaker said a claim in its sentence or the curator read it from elsewhere,
+#: in the words pages use (by the local name of the explicitness concept).
+EXPLICITNESS_WORDS = {
+    "explicit": "said in the sentence",
+    "implicit-context": "inferred by the curator from context",
+    "anaphoric": "inferred by the curator from a pronoun",
+}
+
+
+def explicitness_words(iri: str | None) -> str:
+    """A claim's explicitness in words ("said in the sentence"); unknown values by name."""
+    if not iri:
+        return EXPLICITNESS_WORDS["explicit"]
+    local = str(iri).rsplit("/", 1)[-1]
+    return EXPLICITNESS_WORDS.get(local, local.replace("-", " "))
+
+
+def is_explicit(iri: str | None) -> bool:
+    """True when the claim was said in its sentence (explicit, the default)."""
+    return not iri or str(iri).endswith("/explicit")
+
+
 #: Rows a page lists in one table.
 SHOWN = 1000
 #: The orders of the event page's and the actor page's figure tables (total, so that the
@@ -60,7 +92,8 @@ def figures_query(choose: str, order: str) -> str:
     return first_shown(
         """?claim ?figure ?stated ?measure ?measureLabel ?populationLabel ?qualifierLabel
            ?value ?min ?max ?whole ?sentence ?statement ?date ?delegation ?delegationLabel
-           ?speaker ?speakerName ?event ?eventLabel""",
+           ?speaker ?speakerName ?event ?eventLabel ?explicitness ?unitLabel ?currency
+           ?numerator ?denominator ?fromLabel ?toLabel""",
         """?claim ?figure ?stated ?measure ?measureLabel ?statement ?date ?delegation
            ?delegationLabel ?event""", f"""
           {choose}
@@ -74,6 +107,7 @@ def figures_query(choose: str, order: str) -> str:
           ?figure ekg:population ?population ; ekg:approximation ?qualifier .
           ?statement ekg:speaker ?speaker .
           {FIGURE_VALUES}
+          {FIGURE_DETAILS}
           OPTIONAL {{ ?population skos:prefLabel ?populationLabel }}
           OPTIONAL {{ ?qualifier skos:prefLabel ?qualifierLabel }}
           OPTIONAL {{ ?speaker foaf:name ?speakerName }}
@@ -101,7 +135,8 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
     term = iri_term(iri)
     meta = res.select(f"""
         SELECT ?date ?speaker ?speakerName ?delegation ?delegationLabel ?meeting ?meetingLabel
-               ?post ?postLabel ?doc ?text ?sha ?source ?symbol ?label WHERE {{
+               ?post ?postLabel ?doc ?text ?sha ?source ?symbol ?label ?curation ?curationLabel
+               ?curationNote WHERE {{
           {term} dcterms:date ?date ; ekg:speaker ?speaker ; ekg:delegation ?delegation ;
                  ekg:atMeeting ?meeting ; prov:wasDerivedFrom ?doc ; rdfs:label ?label .
           ?speaker foaf:name ?speakerName . ?delegation rdfs:label ?delegationLabel .
@@ -110,6 +145,9 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
           OPTIONAL {{ {term} dcterms:source ?source }}
           OPTIONAL {{ {term} ekg:documentSymbol ?symbol }}
           OPTIONAL {{ {term} ekg:inCapacityOf ?post . ?post rdfs:label ?postLabel }}
+          OPTIONAL {{ {term} ekg:curationStatus ?curation .
+                     OPTIONAL {{ ?curation skos:prefLabel ?curationLabel }} }}
+          OPTIONAL {{ {term} ekg:curationNote ?curationNote }}
         }} LIMIT 1""")
     if not meta:
         return {}
@@ -121,10 +159,16 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
           FILTER (?doc = {iri_term(info["doc"])})
         }} ORDER BY ?start""")
     claims = res.select(f"""
-        SELECT ?claim ?type ?sentence ?span WHERE {{
+        SELECT ?claim ?type ?sentence ?span ?explicitness WHERE {{
           ?claim ekg:statedIn {term} ; a ?type ; ekg:anchor/ekg:segmentId ?sentence .
           FILTER (?type != ekg:Claim)
           OPTIONAL {{ ?claim ekg:anchorSpan/oa:exact ?span }}
+          OPTIONAL {{ ?claim ekg:explicitness ?explicitness }}
+        }}""")
+    curated = res.select(f"""
+        SELECT ?how ?kind WHERE {{
+          {term} ?how ?kind .
+          FILTER (?how IN (ekg:curatedCompletely, ekg:curatedPartially, ekg:notCurated))
         }}""")
     by_sentence: dict[str, list[dict[str, str]]] = defaultdict(list)
     by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -134,6 +178,9 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
         kinds[str(kind.cls)] = kind
         entry = {"iri": row["claim"], "kind": kind.label, "sentence": row["sentence"],
                  "span": row.get("span") or ""}
+        entry.update(explicitness=row.get("explicitness") or "",
+                     explicit=is_explicit(row.get("explicitness")),
+                     explicitnessWords=explicitness_words(row.get("explicitness")))
         by_sentence[row["sentence"]].append(entry)
         by_kind[str(kind.cls)].append(entry)
     text = info["text"]
@@ -152,8 +199,18 @@ def statement_view(res: Resources, iri: str) -> dict[str, Any]:
     groups = [(kinds[k].label, sorted(by_kind[k], key=lambda c: _sentence_key(c["sentence"])))
               for k in sorted(by_kind, key=lambda k: (REGISTRY.order(k), kinds[k].label))]
     highlighted = {c.sentence for c in chunks if c.sentence and c.claims}
+    curation: dict[str, list[str]] = {"complete": [], "partial": [], "not curated": []}
+    names = {"curatedCompletely": "complete", "curatedPartially": "partial",
+             "notCurated": "not curated"}
+    for row in curated:
+        how = names[str(row["how"]).rsplit("#", 1)[-1]]
+        kind = REGISTRY.by_class(row["kind"]) or generic(row["kind"])
+        curation[how].append(kind.label)
+    inferred = sum(1 for k in by_kind.values() for c in k if not c["explicit"])
     return {"info": info, "chunks": chunks, "groups": groups,
             "claim_count": sum(len(v) for v in by_kind.values()),
+            "inferred_count": inferred,
+            "curation": {k: sorted(v, key=lambda label: label) for k, v in curation.items()},
             "highlighted": highlighted}
 
 
@@ -204,7 +261,7 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
         figures_query(within, EVENT_FIGURE_ORDER),
         first_shown(
             """?claim ?categoryLabel ?said ?cue ?sentence ?statement ?date ?delegationLabel
-               ?speakerName ?eventLabel""",
+               ?speakerName ?eventLabel ?explicitness""",
             "?claim ?categoryLabel ?statement ?date ?delegationLabel ?event", f"""
               {within}
               ?claim a ekg:CharacterisationClaim ; ekg:about ?event ;
@@ -215,10 +272,11 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
               ?event rdfs:label ?eventLabel .
               ?statement ekg:speaker/foaf:name ?speakerName .
               OPTIONAL { ?claim ekg:characterisedAs ?said }
-              OPTIONAL { ?claim ekg:characterisationCue ?cue }""", "?sentence"),
+              OPTIONAL { ?claim ekg:characterisationCue ?cue }
+              OPTIONAL { ?claim ekg:explicitness ?explicitness }""", "?sentence"),
         first_shown(
             """?claim ?agent ?agentLabel ?role ?namedAs ?sentence ?statement ?date
-               ?delegationLabel ?speakerName ?eventLabel""",
+               ?delegationLabel ?speakerName ?eventLabel ?explicitness""",
             "?claim ?statement ?date ?delegationLabel ?event", f"""
               {within}
               ?claim a ekg:AttributionClaim ; ekg:about ?event ; ekg:statedIn ?statement .
@@ -228,7 +286,8 @@ def event_view(res: Resources, iri: str) -> dict[str, Any]:
                      ekg:anchor/ekg:segmentId ?sentence .
               ?event rdfs:label ?eventLabel . ?agent rdfs:label ?agentLabel .
               ?statement ekg:speaker/foaf:name ?speakerName .
-              OPTIONAL { ?claim ekg:agentNamedAs ?namedAs }""", "?agent ?role ?sentence"))
+              OPTIONAL { ?claim ekg:agentNamedAs ?namedAs }
+              OPTIONAL { ?claim ekg:explicitness ?explicitness }""", "?agent ?role ?sentence"))
     return {"info": info[0] if info else {"label": res.curie(iri)}, "alt": sorted(alt),
             "parents": parents, "children": children, "figures": figures,
             "charts": figure_charts(figures), "characterisations": characterisations,
@@ -255,7 +314,7 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
     term = iri_term(iri)
     rows = res.select(f"""
         SELECT ?type ?statement ?statementLabel ?date ?delegationLabel ?speakerName ?segment
-               ?sentence ?quote ?start ?end ?span ?spanStart WHERE {{
+               ?sentence ?quote ?start ?end ?span ?spanStart ?explicitness WHERE {{
           {term} a ?type ; ekg:statedIn ?statement ; ekg:anchor ?segment .
           FILTER (?type != ekg:Claim)
           ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
@@ -264,6 +323,7 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
           ?segment ekg:segmentId ?sentence ; oa:hasSelector ?q , ?p .
           ?q oa:exact ?quote . ?p oa:start ?start ; oa:end ?end .
           OPTIONAL {{ {term} ekg:anchorSpan ?s . ?s oa:exact ?span ; oa:start ?spanStart }}
+          OPTIONAL {{ {term} ekg:explicitness ?explicitness }}
         }}""")
     if not rows:
         return {}
@@ -278,8 +338,11 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
             parts = [quote[:at], quote[at:at + len(first["span"])], quote[at + len(first["span"]):]]
     figures = res.select(f"""
         SELECT ?figure ?stated ?qualifierLabel ?value ?min ?max ?measureLabel ?populationLabel
+               ?unitLabel ?currency ?numerator ?denominator ?fromLabel ?toLabel
         WHERE {{
           {term} ekg:figure ?figure .
+          BIND ({term} AS ?claim)
+          {FIGURE_DETAILS}
           ?figure ekg:statedText ?stated ; ekg:approximation/skos:prefLabel ?qualifierLabel ;
                   ekg:measure/skos:prefLabel ?measureLabel ;
                   ekg:population/skos:prefLabel ?populationLabel .
@@ -297,8 +360,11 @@ def figure_view(res: Resources, iri: str) -> dict[str, Any]:
     rows = res.select(f"""
         SELECT ?claim ?stated ?qualifierLabel ?value ?min ?max ?ruleLabel ?measureLabel
                ?populationLabel ?affiliationLabel ?whole ?wholeStated ?statement ?statementLabel
-               ?date ?delegationLabel ?speakerName ?quote ?sentence ?event ?eventLabel WHERE {{
+               ?date ?delegationLabel ?speakerName ?quote ?sentence ?event ?eventLabel
+               ?explicitness ?unitLabel ?currency ?numerator ?denominator ?fromLabel ?toLabel
+        WHERE {{
           ?claim ekg:figure {term} ; ekg:statedIn ?statement ; ekg:anchor ?segment .
+          BIND ({term} AS ?figure)
           {term} ekg:statedText ?stated ; ekg:approximation/skos:prefLabel ?qualifierLabel ;
                  ekg:measure/skos:prefLabel ?measureLabel ;
                  ekg:population/skos:prefLabel ?populationLabel .
@@ -312,6 +378,7 @@ def figure_view(res: Resources, iri: str) -> dict[str, Any]:
           OPTIONAL {{ {term} ekg:populationAffiliation/rdfs:label ?affiliationLabel }}
           OPTIONAL {{ {term} ekg:partOf ?whole . ?whole ekg:statedText ?wholeStated }}
           OPTIONAL {{ ?claim ekg:about ?event . ?event rdfs:label ?eventLabel }}
+          {FIGURE_DETAILS}
         }} LIMIT 1""")
     parts = res.select(f"""
         SELECT ?part ?stated WHERE {{ ?part ekg:partOf {term} ; ekg:statedText ?stated }}
