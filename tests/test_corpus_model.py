@@ -260,12 +260,13 @@ def test_statements_whose_note_says_complete_are_complete(built):
 
 @pytest.mark.parametrize("sid", ["unga-2020-general-debate-AZE", "unga-2020-general-debate-ARM",
                                  "unga-2021-general-debate-FRA"])
-def test_the_audited_partial_statements_are_declared_partial(built, sid):
+def test_the_audited_partial_statements_are_never_declared_complete(built, sid):
+    """The audit found claims missing from these three; they were added since, but nobody
+    re-read the statements end to end, so they say their completeness is not verified."""
     statement = next(s for s in built.statements if s.statement_id == sid)
     stmt = next(statement.graph.subjects(RDF.type, EKG.Statement))
-    assert statement.graph.value(stmt, EKG.curationStatus) == VOCAB["cur"]["partial"]
-    assert EKG.AccusationClaim in set(statement.graph.objects(stmt, EKG.curatedPartially))
-    assert statement.graph.value(stmt, EKG.curationNote) is not None
+    assert statement.graph.value(stmt, EKG.curationStatus) in (
+        VOCAB["cur"]["partial"], VOCAB["cur"]["unverified"])
 
 
 def test_curation_is_built_into_the_graph(home):

@@ -210,7 +210,9 @@ class EmbeddedStore(Store):
 
     def graph_names(self) -> list[str]:
         self.refresh()
-        return sorted(g.value for g in self._reader().named_graphs())
+        replica = self._reader()
+        with self._lock:  # a change set is applied under it: never list a graph half replaced
+            return sorted(g.value for g in replica.named_graphs())
 
     def is_empty(self) -> bool:
         self.refresh()
