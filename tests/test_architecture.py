@@ -14,7 +14,7 @@ ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "sources": {"model"},
     "extract": {"model", "sources", "config"},
-    "store": {"model", "isolation"},
+    "store": {"model", "isolation", "files"},
     "pipeline": {"model", "sources", "extract", "store", "config", "files"},
     "web": {"model", "sources", "extract", "store", "pipeline", "config", "files", "isolation",
             "docs"},

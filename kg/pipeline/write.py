@@ -25,16 +25,17 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.config import Settings
 from kg.model.namespaces import EKG, SEM, IRIError, IRIs
+from kg.model.terms import to_rdflib
 from kg.pipeline.validate import Context, Validator, load_shapes
 from kg.sources.ontology import load_ontology
 from kg.sources.reference import ReferenceIndex, Vocabulary, load_reference
@@ -144,21 +145,11 @@ def stored_graph(store: Store, name: str) -> Graph:
     return graph
 
 
-@lru_cache(maxsize=65536)
-def _iri(value: str) -> URIRef:
-    return URIRef(value)
-
-
 def _term(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return _iri(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError(f"RDF-star terms are not accepted: {term}")
+    try:
+        return to_rdflib(term)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise ValueError(f"RDF-star terms are not accepted: {term}") from exc
 
 
 def as_rdflib(triples: Iterable[ox.Triple]) -> list[RdfTriple]:

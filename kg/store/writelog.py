@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.files import write_atomically
 from kg.store.base import ChangeSet, StoreError
 
 TAIL_ENTRIES = 64
@@ -87,16 +88,7 @@ def file_lock(path: Path, exclusive: bool, wait: bool = True) -> Iterator[bool]:
 
 def write_durably(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` whole or not at all (a temporary file, synced, renamed)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, data)
 
 
 def encode(changes: ChangeSet) -> bytes:
