@@ -34,7 +34,7 @@ def store_description(app, iri: str) -> Graph:
 def test_home_page_has_the_corpus_at_a_glance(client):
     html = page(client, "/")
     assert "Latest statements" in html and "Events with the most claims" in html
-    assert f'href="{STATEMENT}"' in html
+    assert re.search(r'href="/id/statement/unga-2023-general-debate-[A-Z]{3}"', html)
     assert 'role="search"' in html and 'href="/.well-known/void"' in html
     for target in ("/queries", "/sparql", "/ontology", "/downloads"):
         assert f'href="{target}"' in html
@@ -523,9 +523,11 @@ def test_statement_page_shows_its_curation_and_which_claims_are_inferred(client)
     assert "not curated: appeal, procedural, thematic" in curation
     assert "of them inferred by the curator from context or a pronoun" in html
     assert "inferred by the curator from context" in html and "(inferred)</a>" in html
-    partial = page(client, "/id/statement/unga-2020-general-debate-AZE")
-    assert '<dd class="curation">partial; partial: accusation, characterisation' in partial
-    assert "Human rights are massively violated in Armenia" in partial
+    partial = page(client, "/id/statement/unga-1992-general-debate-RUS")
+    assert '<dd class="curation">partial; partial: accusation, attribution' in partial
+    assert "Only the claims about the Nagorno-Karabakh conflict are recorded" in partial
+    unverified = page(client, "/id/statement/unga-2020-general-debate-AZE")
+    assert '<dd class="curation">completeness not verified' in unverified
 
 
 def test_claim_pages_say_whether_the_claim_was_said_or_inferred(client):
@@ -561,4 +563,4 @@ def test_void_counts_statements_by_curation_status(app, client):
         "?s ekg:curationStatus ?status } GROUP BY ?status")}
     assert {k: v for k, v in counts.items() if k} == expected
     assert counts[None] == sum(expected.values())
-    assert expected["complete"] >= 18 and expected["partial"] == 3
+    assert expected["complete"] >= 18 and expected["partial"] >= 3
