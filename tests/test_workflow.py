@@ -131,7 +131,8 @@ def test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does(home, tmp
     shutil.copytree(home / "data" / "statements", folder,
                     ignore=shutil.ignore_patterns("*.md"))
     (folder / "zz-not-yaml.yaml").write_text("statement: [unclosed\n", encoding="utf-8")
-    second = sorted(folder.glob("*.yaml"))[1]
+    # the first annotation file with an exact figure, made invalid
+    second = next(p for p in sorted(folder.glob("*.yaml")) if "qualifier: exact" in p.read_text())
     second.write_text(second.read_text().replace("qualifier: exact", "qualifier: exactly", 1))
     settings = load_settings({"HOME": home}, environ={})
     files = workflow.listing(folder)
