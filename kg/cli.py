@@ -78,6 +78,16 @@ def build_command(state: _State, output: str | None) -> None:
                f"{quads} quads in {2 + len(result.statements)} graphs -> {target}")
 
 
+@main.command("stats")
+@click.pass_obj
+def stats_command(state: _State) -> None:
+    """Count what the corpus holds (statements by curation status, claims by kind, figures
+    by unit) as the Markdown tables of the README's corpus section."""
+    from kg.pipeline.stats import corpus_counts, markdown
+
+    click.echo(markdown(corpus_counts(_build(state))), nl=False)
+
+
 @main.command("validate")
 @click.option("--store", "in_store", is_flag=True,
               help="Check the statement graphs the configured store holds (with the store's "

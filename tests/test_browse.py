@@ -537,6 +537,14 @@ def test_claim_pages_say_whether_the_claim_was_said_or_inferred(client):
     assert 'class="explicitness said">said in the sentence<' in said
 
 
+def test_claim_pages_say_how_to_cite_the_claim(client):
+    html = page(client, f"/id/claim/{FIRST}.missing-figures")
+    cite = html.split('<p class="cite">', 1)[1].split("</p>", 1)[0]
+    assert cite.startswith("Yashar Aliyev (Azerbaijan), ")
+    assert "2021-05-25, sentence " in cite and "Protection of civilians" in cite
+    assert f"<code>https://w3id.org/ekg/id/claim/{FIRST}.missing-figures</code>" in cite
+
+
 def test_figure_pages_and_tables_show_unit_place_and_explicitness(client):
     expelled = page(client, "/id/figure/unsc-2021-05-25-poc-AZE.expulsion-figure.f1")
     assert "<dt>From</dt><dd>Armenia</dd>" in expelled

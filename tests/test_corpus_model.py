@@ -330,3 +330,27 @@ def test_kg_validate_refuses_a_reference_note_naming_an_agent(home, note):
     result = CliRunner().invoke(main, ["--home", str(home), "validate"])
     assert result.exit_code != 0, result.output
     assert "agent of violence" in result.output and "gurgen-alaverdyan" in result.output
+
+
+def test_readme_corpus_section_gives_the_counts_kg_stats_prints(built):
+    """The README's corpus tables are what `kg stats` prints for the shipped data: statements
+    by curation status, claims by kind, figures by unit."""
+    from kg.pipeline.stats import corpus_counts, markdown
+
+    counts = corpus_counts(built)
+    assert sum(counts.by_unit.values()) == counts.figures
+    assert sum(counts.by_status.values()) == counts.statements
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    corpus = readme.split("## The corpus", 1)[1].split("\n## ", 1)[0]
+    assert markdown(counts) in corpus, "README's corpus tables differ from `kg stats`"
+
+
+def test_kg_stats_prints_the_tables_and_refuses_a_broken_file(home):
+    ok = CliRunner().invoke(main, ["--home", str(home), "stats"])
+    assert ok.exit_code == 0, ok.output
+    assert "| curation status | statements |" in ok.output and "| figure | " in ok.output
+    broken = _annotation(home)
+    broken.write_text(broken.read_text(encoding="utf-8").replace("kind: figure", "kind: fgure", 1),
+                      encoding="utf-8")
+    bad = CliRunner().invoke(main, ["--home", str(home), "stats"])
+    assert bad.exit_code == 2 and f"{FIRST}.yaml:" in bad.output and "Traceback" not in bad.output

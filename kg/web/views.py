@@ -314,7 +314,8 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
     term = iri_term(iri)
     rows = res.select(f"""
         SELECT ?type ?statement ?statementLabel ?date ?delegationLabel ?speakerName ?segment
-               ?sentence ?quote ?start ?end ?span ?spanStart ?explicitness WHERE {{
+               ?sentence ?quote ?start ?end ?span ?spanStart ?explicitness ?meetingLabel
+               WHERE {{
           {term} a ?type ; ekg:statedIn ?statement ; ekg:anchor ?segment .
           FILTER (?type != ekg:Claim)
           ?statement rdfs:label ?statementLabel ; dcterms:date ?date ;
@@ -324,6 +325,7 @@ def claim_view(res: Resources, iri: str) -> dict[str, Any]:
           ?q oa:exact ?quote . ?p oa:start ?start ; oa:end ?end .
           OPTIONAL {{ {term} ekg:anchorSpan ?s . ?s oa:exact ?span ; oa:start ?spanStart }}
           OPTIONAL {{ {term} ekg:explicitness ?explicitness }}
+          OPTIONAL {{ ?statement ekg:atMeeting/rdfs:label ?meetingLabel }}
         }}""")
     if not rows:
         return {}
