@@ -526,7 +526,7 @@ def test_statement_page_shows_its_curation_and_which_claims_are_inferred(client)
     partial = page(client, "/id/statement/unga-1992-general-debate-RUS")
     assert '<dd class="curation">partial; partial: accusation, attribution' in partial
     assert "Only the claims about the Nagorno-Karabakh conflict are recorded" in partial
-    unverified = page(client, "/id/statement/unga-2020-general-debate-AZE")
+    unverified = page(client, "/id/statement/unga-2021-general-debate-FRA")
     assert '<dd class="curation">completeness not verified' in unverified
 
 
