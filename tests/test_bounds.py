@@ -16,6 +16,7 @@ from kg.model.bounds import QUALIFIERS, BoundsError, interpret
         ("around", 15, 14, 16, "about-10pct-v1"),
         ("approximately", 1000, 900, 1100, "about-10pct-v1"),
         ("some", 84_000, 75_600, 92_400, "about-10pct-v1"),
+        ("close-to", 1_000_000, 900_000, 1_100_000, "about-10pct-v1"),
         ("almost", 30, 27, 29, "almost-v1"),
         ("nearly", 1_000_000, 900_000, 999_999, "almost-v1"),
         ("up-to", 500, None, 500, "up-to-v1"),
@@ -37,7 +38,7 @@ def test_each_qualifier_has_its_bounds(qualifier, value, lo, hi, rule):
 
 
 def test_every_qualifier_is_covered_by_the_table_above():
-    assert len(QUALIFIERS) == 21
+    assert len(QUALIFIERS) == 22
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,14 @@ def test_a_count_whose_verb_is_not_a_measure_is_drafted_with_the_measure_open(
     assert figure.confidence < 0.5  # the reviewer must name the measure
 
 
+def test_close_to_is_its_own_qualifier_not_almost(extractor):
+    """'close to a million' does not say the million was not reached: not 'almost'."""
+    figure = _one(extractor.extract("The conflict has caused close to a million people to be "
+                                    "uprooted from their homes."), "close to a million people")
+    assert (figure.qualifier, figure.value) == ("close-to", 1_000_000)
+    assert (figure.minimum, figure.maximum) == (900_000, 1_100_000)
+
+
 def test_victims_and_a_part_named_after_its_number(extractor):
     draft = extractor.extract("Since the ceasefire, 287 persons, 120 of them civilians, have "
                               "fallen victim to mines.")

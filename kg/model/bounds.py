@@ -31,6 +31,7 @@ NUMERIC_RULES: dict[str, str] = {
     "around": "about-10pct-v1",
     "approximately": "about-10pct-v1",
     "some": "about-10pct-v1",
+    "close-to": "about-10pct-v1",
     "almost": "almost-v1",
     "nearly": "almost-v1",
     "up-to": "up-to-v1",
