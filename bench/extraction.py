@@ -248,8 +248,21 @@ def development_set(path: Path = SPLIT) -> set[str]:
     return set(load_yaml(path).get("development") or [])
 
 
-def split_of(sid: str, development: set[str]) -> str:
-    return "dev" if sid in development else "test"
+def split_of(sid: str, development: set[str], data: dict[str, Any] | None = None) -> str:
+    """"dev" or "test"; with "-partial" for a statement curated only in part (the other
+    states' statements: their claims about the conflict only), where a drafted claim that
+    the file lacks may be one nobody curated, so only recall is scored."""
+    split = "dev" if sid in development else "test"
+    curation = ((data or {}).get("statement") or {}).get("curation") or {}
+    return f"{split}-partial" if curation.get("status") == "partial" else split
+
+
+def _recall_only(value: Any) -> Any:
+    """``value`` with every precision and F1 withheld (None), at any depth."""
+    if isinstance(value, dict):
+        return {k: (None if k in ("precision", "f1") else _recall_only(v))
+                for k, v in value.items()}
+    return value
 
 
 # -- claims -----------------------------------------------------------------------------------
@@ -423,15 +436,15 @@ def run(home: Path = ROOT, only: str | None = None, rules_only: bool = False
     slowest = 0.0
     started = time.perf_counter()
     for path in curated_files(settings.statements_dir):
-        split = split_of(path.stem, development)
-        if only and split != only:
+        data = load_yaml(path)
+        split = split_of(path.stem, development, data)
+        if only and split.split("-")[0] != only:
             continue
         acc = sets.setdefault(split, {
             "statements": [], "totals": {k: [0, 0, 0] for k in kinds},
             "misses": {k: [] for k in kinds}, "false": {k: [] for k in kinds},
             "gold_claims": [], "claims": [], "gold_fig": [], "fig": []})
         acc["statements"].append(path.stem)
-        data = load_yaml(path)
         text = (path.parent / f"{path.stem}.txt").read_text(encoding="utf-8")
         *gold_sets, claimed = gold(path, text, names, settings.iris.base)
         when = str((data.get("statement") or {}).get("date") or "") or None
@@ -455,17 +468,22 @@ def run(home: Path = ROOT, only: str | None = None, rules_only: bool = False
         acc["claims"] += proposed_claims(path.stem, draft)
         acc["gold_fig"] += gold_figure_fields(path.stem, data, text)
         acc["fig"] += [(Item(path.stem, f.start, f.end, "", f.text), f) for f in draft.figures]
-        per_statement[path.stem] = {"set": split, **row}
+        per_statement[path.stem] = {"set": split,
+                                    **(_recall_only(row) if split.endswith("-partial") else row)}
     result: dict[str, Any] = {"statements": per_statement, "sets": {}}
     for split, acc in sorted(sets.items()):
-        result["sets"][split] = {
-            "statements": acc["statements"],
+        partial = split.endswith("-partial")
+        numbers = {
             "overall": {k: scores(*acc["totals"][k]) for k in kinds},
             "figures": score_figure_fields(acc["gold_fig"], acc["fig"]),
             "claims": score_claims(acc["gold_claims"], acc["claims"]),
+        }
+        result["sets"][split] = {
+            "statements": acc["statements"],
+            **(_recall_only(numbers) if partial else numbers),
             "misses": {k: [i.as_dict() for i in v[:SHOWN]] for k, v in acc["misses"].items()},
-            "false_positives": {k: [i.as_dict() for i in v[:SHOWN]]
-                                for k, v in acc["false"].items()},
+            "false_positives": {} if partial else {k: [i.as_dict() for i in v[:SHOWN]]
+                                                   for k, v in acc["false"].items()},
         }
     result["seconds"] = round(time.perf_counter() - started, 2)
     if extractor.models is not None:
