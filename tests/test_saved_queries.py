@@ -477,7 +477,7 @@ def test_figure_series_keeps_one_quantity(client):
     assert all(r["max"] is None or r["max"] < 1_000_000 for r in everywhere)
     complete = rows(client, "figure-series", delegation="st:AZE", measure="meas:expelled",
                     population="pop:national-group", curation="cur:complete")
-    assert {r["year"] for r in complete} == {1992, 1994, 1995, 2002}
+    assert {r["year"] for r in complete} == {1992, 1994, 1995, 2002, 2023}
 
 
 def test_measure_by_delegation_side_by_side(client):
@@ -495,8 +495,8 @@ def test_measure_by_delegation_side_by_side(client):
     assert all(r["figures"] == 1 for r in displaced)
     complete = rows(client, "measure-by-delegation", measure="meas:displaced",
                     population="pop:national-group", curation="cur:complete")
-    # Azerbaijan's statements of 2019 and 2020, curated completely, state such figures.
-    assert max(r["year"] for r in complete) == 2020
+    # Azerbaijan's statements of 2019, 2020 and 2023, curated completely, state such figures.
+    assert max(r["year"] for r in complete) == 2023
 
 
 def test_legal_labels_by_year_for_each_party(client):
