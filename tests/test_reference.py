@@ -38,3 +38,21 @@ def test_canonical_events_form_a_hierarchy_under_the_conflict(built, settings):
     found = {str(r.e).rsplit("/", 1)[-1] for r in rows}
     assert {"nk-war-1988-1994", "khojaly-1992-02", "nk-hostilities-2020",
             "ceasefire-2020-11-10"} <= found
+
+
+def test_a_former_member_and_an_observer_state_can_be_delegations(built):
+    """Czechoslovakia (member until 1992) and the Holy See (observer since 1964) speak in the
+    General Debate; both are hand-written beside the 193 generated member states."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    ref = built.reference
+    base = "https://w3id.org/ekg/id/state/"
+    csk, vat = URIRef(base + "CSK"), URIRef(base + "VAT")
+    assert (csk, EKG.unMemberUntil, Literal("1992", datatype=XSD.gYear)) in ref
+    assert (vat, EKG.unObserverSince, Literal("1964", datatype=XSD.gYear)) in ref
+    assert (vat, EKG.unMemberSince, None) not in ref
+    delegations = {sid: o for b in built.statements for sid in [b.statement_id]
+                   for _s, p, o in b.triples if p == EKG.delegation}
+    assert delegations["unga-1992-general-debate-CSK"] == csk
+    assert delegations["unga-2023-general-debate-VAT"] == vat
