@@ -45,3 +45,35 @@ def test_a_partly_curated_statement_is_scored_for_recall_only(tmp_path: Path):
     lines: list[str] = []
     extraction.report(result, lines.append)
     assert any(line.startswith("== test-partial (1 statements)") for line in lines)
+
+
+def test_extract_all_drafts_every_speech_of_an_archive_and_counts_refusals(tmp_path: Path):
+    """bench/extract_all.py reads speeches straight from a General Debate archive (as
+    distributed: TXT/Session NN - YYYY/ISO_NN_YYYY.txt); an input error is counted with its
+    reason, never a failure, and the extraction time is measured per 3,000 words."""
+    import tarfile
+
+    import extract_all  # bench/extract_all.py
+
+    sample = sorted((ROOT / "tests" / "data" / "ungdc-sample").glob("*.txt"))[:2]
+    archive = tmp_path / "ungdc.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sample:
+            tar.add(path, arcname=f"TXT/Session 78 - 2023/{path.name}")
+        for name, raw in (("EMPTY_78_2023.txt", b""), ("BIN_78_2023.txt", b"\x00\x01"),
+                          ("LATIN1_78_2023.txt", "Caf\u00e9 au lait.".encode("latin-1"))):
+            junk = tmp_path / name
+            junk.write_bytes(raw)
+            tar.add(junk, arcname=f"TXT/Session 78 - 2023/{name}")
+    result = extract_all.run(archive=archive, jobs=1)
+    assert (result["speeches"], result["drafted"], result["refused"]) == (5, 2, 3)
+    assert result["errors"] == []
+    assert set(result["refused_by_reason"]) == {"the file is empty", "binary file",
+                                                 "not UTF-8 text"}
+    assert result["claims"] > 0 and result["words"] > 1000
+    assert 0 < result["seconds_per_3000_words"]["median"] <= result["seconds_per_3000_words"][
+        "max"]
+    lines: list[str] = []
+    extract_all.report(result, lines.append)
+    assert lines[0] == "speeches 5: drafted 2, refused with an input error 3, failed 0"
+    assert extract_all.main(["--dir", str(tmp_path / "nowhere")]) == 2

@@ -311,16 +311,26 @@ def load_text(path: Path) -> str:
     if size > MAX_BYTES:
         raise InputError(f"{path}: the file is {size} bytes; texts over {MAX_BYTES} bytes "
                          "(5 MB) are refused")
-    raw = path.read_bytes()
+    return decode_text(path.read_bytes(), str(path))
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """A statement text from its bytes (``where`` names it in errors); raise InputError
+    for empty, binary, oversized or non-UTF-8 input."""
+    if not raw:
+        raise InputError(f"{where}: the file is empty")
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{where}: the file is {len(raw)} bytes; texts over {MAX_BYTES} "
+                         "bytes (5 MB) are refused")
     if b"\x00" in raw:
-        raise InputError(f"{path}: binary file (it contains NUL bytes), not a text")
+        raise InputError(f"{where}: binary file (it contains NUL bytes), not a text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
+        raise InputError(f"{where}: not UTF-8 text (invalid byte at offset {exc.start}); "
                          "convert it to UTF-8 first") from exc
     if not text.strip():
-        raise InputError(f"{path}: the text has no sentences (only white space)")
+        raise InputError(f"{where}: the text has no sentences (only white space)")
     return text
 
 
