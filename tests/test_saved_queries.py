@@ -495,7 +495,7 @@ def test_measure_by_delegation_side_by_side(client):
     assert all(r["figures"] == 1 for r in displaced)
     complete = rows(client, "measure-by-delegation", measure="meas:displaced",
                     population="pop:national-group", curation="cur:complete")
-    assert max(r["year"] for r in complete) == 2016
+    assert max(r["year"] for r in complete) == 2021
 
 
 def test_legal_labels_by_year_for_each_party(client):
