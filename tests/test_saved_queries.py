@@ -495,7 +495,7 @@ def test_measure_by_delegation_side_by_side(client):
     assert all(r["figures"] == 1 for r in displaced)
     complete = rows(client, "measure-by-delegation", measure="meas:displaced",
                     population="pop:national-group", curation="cur:complete")
-    # Azerbaijan's statements of 2019, 2020 and 2023, curated completely, state such figures.
+    # Azerbaijan's statements of 2019 to 2023, curated completely, state such figures.
     assert max(r["year"] for r in complete) == 2023
 
 
