@@ -543,3 +543,21 @@ def test_to_json_offsets_are_code_points(extractor):
     data = to_json(extractor.extract(text))
     figure = data["figures"][0]
     assert text[figure["start"]:figure["end"]] == figure["text"] == "over 400 civilians"
+
+
+def test_drafting_time_grows_linearly_with_the_number_of_sentences(extractor):
+    """Each sentence sees only the figures, attributions and mentions that start in it: a text
+    of 8 times the sentences takes about 8 times the CPU, not 64 (as when every sentence
+    scanned every list: 20,000 sentences took over a minute)."""
+    import time
+
+    def cpu(n: int) -> float:
+        text = " ".join(f"{i} civilians were killed." for i in range(n))
+        started = time.process_time()
+        draft = extractor.extract(text)
+        assert len(draft.figures) == n
+        return time.process_time() - started
+
+    cpu(200)  # warm caches
+    small, large = min(cpu(1000) for _ in range(2)), cpu(8000)
+    assert large < 14 * small, (small, large)
