@@ -39,12 +39,46 @@ def built_file(built: BuildResult, settings: Settings, tmp_path_factory) -> Path
     return path
 
 
-def copy_home(target: Path) -> Path:
-    """A scratch content root: ontology, shapes, queries and data copied from the repository."""
+#: The statements of the small dataset: the first (Security Council) statement and General
+#: Assembly statements of both parties and of other states. Tests of the store, the server and
+#: their failures that need some statements, not the corpus, load it: what they test does not
+#: grow with the corpus, and their running time should not either.
+SMALL = (FIRST, "unga-1992-general-debate-RUS", "unga-1993-general-debate-ARM",
+         "unga-1993-general-debate-AZE", "unga-2016-general-debate-AUT",
+         "unga-2020-general-debate-ARM", "unga-2020-general-debate-AZE",
+         "unga-2023-general-debate-ARM", "unga-2023-general-debate-AZE",
+         "unsc-2014-spv7138-spch002")
+
+
+def copy_home(target: Path, statements: tuple[str, ...] | None = None) -> Path:
+    """A scratch content root: ontology, shapes, queries and data copied from the repository
+    (with only the ``statements`` named, if given)."""
     for name in ("ontology", "shapes", "queries", "data"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name)
+    if statements is not None:
+        for path in (target / "data" / "statements").iterdir():
+            if path.suffix in (".yaml", ".txt") and path.stem not in statements:
+                path.unlink()
     return target
+
+
+@pytest.fixture(scope="session")
+def small_home(tmp_path_factory) -> Path:
+    """A content root with the SMALL statements only (shared: never change it)."""
+    return copy_home(tmp_path_factory.mktemp("small") / "home", SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_built(small_home: Path) -> BuildResult:
+    return build(load_settings({"HOME": small_home}, environ={}))
+
+
+@pytest.fixture(scope="session")
+def small_built_file(small_built: BuildResult, settings: Settings, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("small-build") / "kg.nq"
+    write_dataset(small_built, settings.iris, path)
+    return path
 
 
 @pytest.fixture

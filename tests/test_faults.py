@@ -24,7 +24,7 @@ from pathlib import Path
 import live
 import pyoxigraph as ox
 import pytest
-from conftest import FIRST, ROOT, copy_home
+from conftest import FIRST, ROOT, SMALL, copy_home
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 from servers import VIRTUOSO_TEST_GRANTS, VirtuosoServer, require_virtuoso
@@ -84,7 +84,9 @@ def first_ntriples(built) -> str:
     return statement.graph.serialize(format="nt")
 
 
-def test_killing_the_server_while_it_replaces_a_statement(built_file, first_ntriples, tmp_path):
+def test_killing_the_server_while_it_replaces_a_statement(small_built_file, first_ntriples,
+                                                          tmp_path):
+    built_file = small_built_file
     env = live.environment(built_file, tmp_path, KG_UPDATE_TOKEN=TOKEN,
                            KG_MAX_BODY=str(64 << 20))
     subprocess.run(live.KG + ["load", str(built_file)], env=env, check=True,
@@ -131,10 +133,11 @@ def _quietly(function, *args) -> None:
         pass
 
 
-def test_queries_during_replacements_see_one_version_or_the_other(built_file, first_ntriples,
-                                                                  tmp_path):
+def test_queries_during_replacements_see_one_version_or_the_other(small_built_file,
+                                                                  first_ntriples, tmp_path):
     """Concurrency: four clients query the statement graph while it is replaced back and
     forth through the other worker; every answer is one whole version."""
+    built_file = small_built_file
     env = live.environment(built_file, tmp_path, KG_UPDATE_TOKEN=TOKEN,
                            KG_MAX_BODY=str(64 << 20))
     server = live.start(built_file, tmp_path, KG_UPDATE_TOKEN=TOKEN, KG_MAX_BODY=str(64 << 20))
@@ -188,13 +191,13 @@ while True:
 """
 
 
-def test_a_writer_killed_at_random_moments_leaves_old_or_new(built_file, first_ntriples,
+def test_a_writer_killed_at_random_moments_leaves_old_or_new(small_built_file, first_ntriples,
                                                             tmp_path):
     """A process replacing the statement graph in a loop is SIGKILLed at random moments; a
     replica opened before the kill (a serving worker) and a fresh one agree on a whole
     version afterwards."""
     path = tmp_path / "store"
-    EmbeddedStore(path).replace_all(built_file)
+    EmbeddedStore(path).replace_all(small_built_file)
     small, big = tmp_path / "small.nt", tmp_path / "big.nt"
     small.write_text(first_ntriples)
     big.write_text(_padded(first_ntriples, 50_000))
@@ -216,8 +219,8 @@ def test_a_writer_killed_at_random_moments_leaves_old_or_new(built_file, first_n
 
 
 def _reingested_home(tmp_path: Path) -> Path:
-    """A content root whose statements all carry a changed source note."""
-    home = copy_home(tmp_path / "home")
+    """A content root of the small dataset whose statements all carry a changed source note."""
+    home = copy_home(tmp_path / "home", SMALL)
     for path in sorted((home / "data" / "statements").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         changed = text.replace('  source: "', '  source: "Re-ingested. ', 1)
@@ -253,7 +256,9 @@ def _same(a: Graph, b: Graph) -> bool:
     return set(a) == set(b)
 
 
-def test_killing_a_bulk_ingest_leaves_each_statement_old_or_new(built, built_file, tmp_path):
+def test_killing_a_bulk_ingest_leaves_each_statement_old_or_new(small_built, small_built_file,
+                                                                tmp_path):
+    built, built_file = small_built, small_built_file
     home = _reingested_home(tmp_path)
     renewed = build(load_settings({"HOME": home}, environ={}))
     old = {s.statement_id: _as_stored(s.graph) for s in built.statements}
@@ -326,7 +331,8 @@ def _get(client, path: str, accept: str = "application/json"):
     return client.get(path, headers={"Accept": accept})
 
 
-def test_the_service_answers_503_while_virtuoso_is_down_and_recovers(built_file, tmp_path):
+def test_the_service_answers_503_while_virtuoso_is_down_and_recovers(small_built_file,
+                                                                     tmp_path):
     server = VirtuosoServer(folder=tmp_path / "virtuoso", binary=require_virtuoso())
     server.folder.mkdir()
     server.start()
@@ -334,7 +340,7 @@ def test_the_service_answers_503_while_virtuoso_is_down_and_recovers(built_file,
         server.isql(VIRTUOSO_TEST_GRANTS)
         store = RemoteStore(server.query_url, update_url=server.update_url,
                             graph_store_url=server.graph_store_url, timeout=10)
-        store.replace_all(built_file)
+        store.replace_all(small_built_file)
         app = create_app({"HOME": ROOT, "TESTING": True, "STORE_INSTANCE": store})
         client = app.test_client()
         paths = ["/sparql?query=ASK%7B%7D", f"/queries/statement-claims.json?statement="
