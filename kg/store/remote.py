@@ -129,13 +129,20 @@ def query_shape(sparql: str) -> QueryShape:
     return QueryShape(_FORMS.get(found.form or ""), found.has_dataset_clause)
 
 
+_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_INTEGRAL = re.compile(r"[+-]?\d+")
+
+
 def normalise_json_results(data: bytes) -> bytes:
     """SPARQL JSON results with Virtuoso's quirks turned into standard JSON.
 
-    ``typed-literal`` becomes ``literal`` (the datatype is kept) and blank node labels such as
-    ``nodeID://b10000`` become valid labels.
+    ``typed-literal`` becomes ``literal`` (the datatype is kept), blank node labels such as
+    ``nodeID://b10000`` become valid labels, and an integral ``xsd:decimal`` beyond 32 bits
+    becomes the ``xsd:integer`` it was stored as (see :func:`normalise_term`).
     """
-    if b"typed-literal" not in data and b'"bnode"' not in data:
+    if (b"typed-literal" not in data and b'"bnode"' not in data
+            and _DECIMAL.encode() not in data):
         return data
     document = json.loads(data)
     for row in document.get("results", {}).get("bindings", []):
@@ -144,7 +151,25 @@ def normalise_json_results(data: bytes) -> bytes:
                 term["type"] = "literal"
             elif term.get("type") == "bnode":
                 term["value"] = _bnode_label(term["value"])
+            if term.get("datatype") == _DECIMAL and _beyond_32_bits(term["value"]):
+                term["datatype"] = _INTEGER
     return json.dumps(document).encode()
+
+
+def _beyond_32_bits(lexical: str) -> bool:
+    return bool(_INTEGRAL.fullmatch(lexical)) and not -(2**31) <= int(lexical) < 2**31
+
+
+def normalise_term(term: Any) -> Any:
+    """Virtuoso keeps an ``xsd:integer`` beyond 32 bits ("3000000000", a sum of money) as a
+    decimal and answers it typed ``xsd:decimal`` (smaller integers and integral decimals keep
+    their types), so an integral decimal beyond 32 bits is read back as the integer it was
+    stored as. (A decimal stored with such a value would come back as an integer too: the
+    server no longer tells the two apart. The data of kg has none.)"""
+    if (isinstance(term, ox.Literal) and term.datatype.value == _DECIMAL
+            and _beyond_32_bits(term.value)):
+        return ox.Literal(term.value, datatype=ox.NamedNode(_INTEGER))
+    return term
 
 
 def _bnode_label(value: str) -> str:
@@ -355,7 +380,8 @@ class RemoteStore(Store):
             else:
                 rdf_format = _GRAPH_FORMATS.get(media_type)
                 if rdf_format is not None:
-                    return [quad.triple for quad in ox.parse(body, format=rdf_format)]
+                    return [ox.Triple(q.subject, q.predicate, normalise_term(q.object))
+                            for q in ox.parse(body, format=rdf_format)]
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the SPARQL server at {self.query_url} sent an answer that "
                              f"cannot be read ({media_type}): {exc}") from exc
