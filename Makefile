@@ -5,6 +5,9 @@
 # `make test-fast` ruff, then `pytest -m "not slow"`: every test that runs in this process
 #                  (tests/conftest.py marks as slow each test that starts a server or runs
 #                  commands, and hypothesis tests with many examples). For each change.
+# Both run the tests in JOBS worker processes (default 2, the two cores CI has; pytest-xdist,
+# one test file per worker at a time so that a file's fixtures are set up once). JOBS=0 runs
+# them in this process.
 # VENV (default .venv, made and kept up to date here) may name an environment made
 # elsewhere, on the command line or in the environment (`make test-fast VENV=../env`): it is
 # used as it is, never installed into. PYTEST_ARGS adds pytest options (e.g. -x).
@@ -15,6 +18,8 @@ ifeq ($(origin VENV),file)
 INSTALLED      := $(VENV)/.installed
 INSTALLED_TEST := $(VENV)/.installed-test
 endif
+JOBS   ?= 2
+XDIST  := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -25,11 +30,11 @@ run: $(INSTALLED)
 
 test: $(INSTALLED_TEST)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(INSTALLED_TEST)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(INSTALLED_TEST)

@@ -83,6 +83,14 @@ def small_built_file(small_built: BuildResult, settings: Settings, tmp_path_fact
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
+    """A scratch content root with the SMALL statements: a test that changes, builds or
+    validates files tests the pipeline, and its time should not grow with the corpus."""
+    return copy_home(tmp_path / "home", SMALL)
+
+
+@pytest.fixture
+def full_home(tmp_path: Path) -> Path:
+    """A scratch content root with every statement of the repository."""
     return copy_home(tmp_path / "home")
 
 

@@ -92,7 +92,8 @@ def test_add_refuses_an_existing_id(home, source):
     assert result.exit_code == 2 and "exists already" in result.stderr
 
 
-def test_bulk_ingest_skips_a_bad_statement_and_loads_the_rest(home, tmp_path, monkeypatch):
+def test_bulk_ingest_skips_a_bad_statement_and_loads_the_rest(full_home, tmp_path, monkeypatch):
+    home = full_home
     folder = tmp_path / "batch"
     folder.mkdir()
     statements = home / "data" / "statements"
