@@ -144,13 +144,48 @@ SPAWNING: dict[str, tuple[str, set[str] | None]] = {
 PROPERTY_CASES = 50
 # Tests marked slow by hand, by module and function, with what they cost (CPU, measured).
 SLOW: dict[str, dict[str, str]] = {
-    "test_browse": {"test_dumps_parse_and_hold_every_named_graph":
-                    "rdflib parses each of the four dumps: ~12 s"},
-    "test_workflow": {"test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does":
-                      "ingests twice, once with worker processes: ~13 s"},
     "test_cli": {"test_load_fills_the_store_once": "builds and loads the whole dataset: ~4 s"},
     "test_extract": {"test_draft_yaml_is_refused_until_reviewed_then_builds":
-                     "drafts, reviews and builds a statement: ~4.5 s"},
+                     "drafts, reviews and builds a statement: ~4.5 s",
+                     "test_drafting_time_grows_linearly_with_the_number_of_sentences":
+                     "drafts 11,000 sentences: ~3 s"},
+    # Measured with 150 statements (pytest --durations, two workers), December 2026.
+    "test_browse": {"test_dumps_parse_and_hold_every_named_graph":
+                    "rdflib parses each of the four dumps: ~12 s",
+                    "test_event_and_actor_tables_are_the_first_rows_of_the_wide_queries":
+                    "runs each page's wide query on the shipped graph: ~11 s"},
+    "test_write_path": {"test_the_same_bad_graph_is_refused_alike_through_every_door":
+                        "writes through every door of four apps: ~10 s",
+                        "test_updates_meet_the_graph_store_guards":
+                        "loads the shipped graph and runs each guarded update: ~6 s"},
+    "test_terms": {"test_kg_validate_store_reads_the_stored_graphs_through_the_bridge":
+                   "loads and validates every stored graph: ~9 s",
+                   "test_the_shipped_statements_cross_as_a_text_round_trip_would":
+                   "serialises and parses every statement graph: ~5 s"},
+    "test_triples": {"test_the_shipped_statements_are_written_as_rdflib_writes_them":
+                     "writes every statement graph twice: ~9 s"},
+    "test_build": {"test_nquads_hold_exactly_each_built_graph":
+                   "parses the whole dataset: ~8 s",
+                   "test_rebuilding_gives_the_same_bytes": "builds twice: ~4 s",
+                   "test_the_base_iri_is_configurable": "builds with another base: ~4 s"},
+    "test_shacl_engine": {"test_simple_sparql_constraints_match_rdflibs_answers":
+                          "runs each constraint with rdflib on the shipped graph: ~8 s"},
+    "test_warmup": {"test_the_pages_with_the_most_claims_are_warmed":
+                    "computes the heaviest pages: ~7 s"},
+    "test_store_replication": {
+        "test_the_log_keeps_a_bounded_tail_and_catching_up_reads_what_changed":
+        "writes past the log's tail: ~6 s"},
+    "test_workflow": {"test_parallel_batched_ingest_loads_exactly_what_one_at_a_time_does":
+                      "ingests twice, once with worker processes: ~13 s",
+                      "test_add_review_accept": "adds, reviews and accepts a draft: ~4 s"},
+    "test_corpus_model": {"test_statements_whose_note_says_complete_are_complete":
+                          "reads every annotation file: ~4 s"},
+    "test_sparql_protocol": {"test_update_dataset_named_graphs":
+                             "loads the shipped graph for each update: ~4 s"},
+    "test_models": {"test_kg_train_is_reproducible_and_checks_its_split":
+                    "trains the models twice: ~4 s"},
+    "test_graph_store": {"test_put_post_delete_a_statement_graph":
+                         "writes the statement graph through each method: ~3 s"},
 }
 
 

@@ -268,10 +268,18 @@ def test_a_query_process_killed_by_the_system_is_a_503_not_a_500(app, client):
 
 def test_a_page_whose_query_process_dies_answers_503(app, client):
     html = {"Accept": "text/html"}  # each search is a page not seen before (pages are kept)
-    assert client.get("/search?q=civilians", headers=html).status_code == 200
-    assert kill_idle_query_processes(app)
-    r = client.get("/search?q=missing", headers=html)
-    body = r.get_data(as_text=True)
-    assert r.status_code == 503 and "stopped by the system" in body
-    assert "Traceback" not in body
-    assert client.get("/search?q=missing", headers=html).status_code == 200
+    answers = []
+    # A process that is not idle at the kill (on a loaded machine, one still being handed
+    # back) serves the next page whole: up to three tries for the kill to meet the request.
+    for word in ("missing", "displaced", "occupied"):
+        assert client.get(f"/search?q={word}s", headers=html).status_code == 200
+        assert kill_idle_query_processes(app)
+        r = client.get(f"/search?q={word}", headers=html)
+        body = r.get_data(as_text=True)
+        assert "Traceback" not in body and r.status_code in (200, 503)
+        answers.append(r.status_code)
+        if r.status_code == 503:
+            assert "stopped by the system" in body
+            assert client.get(f"/search?q={word}", headers=html).status_code == 200
+            break
+    assert 503 in answers, answers
