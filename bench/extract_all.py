@@ -88,6 +88,10 @@ def _one(item: tuple[str, bytes]) -> dict[str, Any]:
     return row
 
 
+def _per_3000(row: dict[str, Any]) -> float:
+    return row["seconds"] * 3000 / max(1, row["words"])
+
+
 def run(archive: Path | None = None, folder: Path | None = None, jobs: int | None = None,
         home: Path = ROOT) -> dict[str, Any]:
     jobs = jobs or os.cpu_count() or 1
@@ -96,7 +100,7 @@ def run(archive: Path | None = None, folder: Path | None = None, jobs: int | Non
         rows = list(pool.imap(_one, speeches(archive, folder), chunksize=8))
     wall = time.perf_counter() - started
     drafted = [r for r in rows if "seconds" in r]
-    per_3000 = sorted(r["seconds"] * 3000 / max(1, r["words"]) for r in drafted)
+    per_3000 = sorted(_per_3000(r) for r in drafted)
     refused = Counter(r["refused"].split(": ", 1)[-1].split(" (")[0].split(";")[0]
                       for r in rows if "refused" in r)
     return {
@@ -113,6 +117,9 @@ def run(archive: Path | None = None, folder: Path | None = None, jobs: int | Non
             "p95": round(per_3000[int(0.95 * (len(per_3000) - 1))], 3) if per_3000 else None,
             "max": round(per_3000[-1], 3) if per_3000 else None,
         },
+        "slowest": [{"name": r["name"], "words": r["words"],
+                     "seconds_per_3000_words": round(_per_3000(r), 3)}
+                    for r in sorted(drafted, key=_per_3000, reverse=True)[:10]],
         "cpu_seconds": round(sum(r["seconds"] for r in drafted), 1),
         "wall_seconds": round(wall, 1), "jobs": jobs,
     }
