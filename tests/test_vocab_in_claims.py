@@ -74,30 +74,30 @@ def _build(home: Path, original: dict[str, Any], context: WriteContext, change) 
     return build(settings, only=[_path(home)], context=context).statements[0].graph
 
 
-@pytest.mark.parametrize("name", _concepts("accusation-type"))
-def test_every_accusation_type(scratch, original, context, name):
-    graph = _build(scratch, original, context, lambda d: _claim(d, "accusation").update(type=name))
-    assert (None, EKG.accusationType, VOCAB["acc"][name]) in graph
+#: Where a claim takes a concept: its scheme's file, the claim kind, the key in the claim
+#: (or in its event description), the property it states, and the scheme's prefix.
+CLAIM_FIELDS = [
+    ("accusation-type", "accusation", "type", EKG.accusationType, "acc"),
+    ("legal-category", "characterisation", "category", EKG.legalCategory, "legal"),
+    ("role", "attribution", "role", EKG.responsibilityRole, "role"),
+    ("event-type", "event", "event.type", EKG.eventType, "evt"),
+]
 
 
-@pytest.mark.parametrize("name", _concepts("legal-category"))
-def test_every_legal_category(scratch, original, context, name):
-    graph = _build(scratch, original, context,
-                   lambda d: _claim(d, "characterisation").update(category=name))
-    assert (None, EKG.legalCategory, VOCAB["legal"][name]) in graph
+@pytest.mark.parametrize(("kind", "key", "prop", "prefix", "name"), [
+    pytest.param(kind, key, prop, prefix, name, id=f"{scheme}:{name}")
+    for scheme, kind, key, prop, prefix in CLAIM_FIELDS for name in _concepts(scheme)])
+def test_every_concept_of_a_claim_field(scratch, original, context, kind, key, prop, prefix,
+                                        name):
+    def change(data: dict[str, Any]) -> None:
+        target = _claim(data, kind)
+        *path, last = key.split(".")
+        for step in path:
+            target = target[step]
+        target[last] = name
 
-
-@pytest.mark.parametrize("name", _concepts("role"))
-def test_every_role(scratch, original, context, name):
-    graph = _build(scratch, original, context, lambda d: _claim(d, "attribution").update(role=name))
-    assert (None, EKG.responsibilityRole, VOCAB["role"][name]) in graph
-
-
-@pytest.mark.parametrize("name", _concepts("event-type"))
-def test_every_event_type(scratch, original, context, name):
-    graph = _build(scratch, original, context,
-                   lambda d: _claim(d, "event")["event"].update(type=name))
-    assert (None, EKG.eventType, VOCAB["evt"][name]) in graph
+    graph = _build(scratch, original, context, change)
+    assert (None, prop, VOCAB[prefix][name]) in graph
 
 
 def _figure(data: dict[str, Any]) -> dict[str, Any]:
