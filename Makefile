@@ -2,9 +2,10 @@
 #
 # `make test`      ruff, then the whole suite: live `kg serve` servers, Virtuoso and Oxigraph
 #                  servers, chromium, killed processes, many-case property tests included.
-# `make test-fast` ruff, then `pytest -m "not slow"`: every test that runs in this process
+# `make test-fast` ruff, then `pytest -m "not slow"`: every test that starts no process
 #                  (tests/conftest.py marks as slow each test that starts a server or runs
-#                  commands, and hypothesis tests with many examples). For each change.
+#                  commands, hypothesis tests with many examples, and the tests listed there
+#                  that cost seconds of their own work). For each change.
 # Both run the tests in JOBS worker processes (default 2, the two cores CI has; pytest-xdist,
 # one test file per worker at a time so that a file's fixtures are set up once). JOBS=0 runs
 # them in this process.
