@@ -99,6 +99,11 @@ def _typed(text: str, datatype: str) -> str:
     return f'"{_escape(text)}"^^<{XSD_NS}{datatype}>'
 
 
+#: Every synthetic statement is declared curated completely for these kinds, as the shipped
+#: ones are (the saved queries that count by delegation read the curation status).
+CURATED = ("figure", "event", "accusation", "attribution", "characterisation")
+
+
 def _p(term: URIRef) -> str:
     return f"<{term}>"
 
@@ -637,6 +642,7 @@ class StatementFactory:
         statement["symbol"] = (f"S/PV.{meeting.number}" if meeting.organ == "sc"
                                else f"A/{int(when[:4]) - 1945}/PV.{meeting.number}")
         statement["review"] = "accepted"
+        statement["curation"] = {"status": "complete", "complete": list(CURATED)}
         annotations = {"format": "kg-annotations/1", "statement": statement,
                        "sentences": sentences, "claims": claims}
         return StatementSpec(sid, text, annotations)
@@ -874,6 +880,12 @@ class StatementEmitter:
             add(stmt, _p(EKG.addressedTo), _concept("addr", st["addressed_to"]))
         if "symbol" in st:
             add(stmt, _p(EKG.documentSymbol), _str(st["symbol"]))
+        if "curation" in st:
+            add(stmt, _p(EKG.curationStatus), _concept("cur", st["curation"]["status"]))
+            for key in st["curation"].get("complete", []):
+                kind = REGISTRY.get(key)
+                assert kind is not None, key
+                add(stmt, _p(EKG.curatedCompletely), _p(kind.cls))
         speaker_name = self.ref.labels[speaker[1:-1]]
         delegation_name = self.ref.labels[delegation[1:-1]]
         add(stmt, _p(RDFS.label), _en(f"Statement by {speaker_name} ({delegation_name}), {when}"))
