@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kg.config import Settings, load_settings
 from kg.pipeline.build import BuildResult, build, write_dataset
@@ -61,6 +62,26 @@ def copy_home(target: Path, statements: tuple[str, ...] | None = None) -> Path:
             if path.suffix in (".yaml", ".txt") and path.stem not in statements:
                 path.unlink()
     return target
+
+
+def annotation_path(home: Path, sid: str = FIRST) -> Path:
+    """The annotation file of statement ``sid`` in the content root ``home``."""
+    return home / "data" / "statements" / f"{sid}.yaml"
+
+
+def write_annotation(path: Path, data: dict) -> Path:
+    """Write annotation ``data`` as YAML (as a curator would, keys in their order)."""
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
+                    encoding="utf-8")
+    return path
+
+
+def mutate_annotation(home: Path, change, sid: str = FIRST) -> Path:
+    """Apply ``change`` to the parsed annotation file of ``sid`` in ``home`` and write it."""
+    path = annotation_path(home, sid)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    return write_annotation(path, data)
 
 
 @pytest.fixture(scope="session")

@@ -6,27 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
-from conftest import FIRST
+from conftest import FIRST, annotation_path, mutate_annotation
 
 from kg.cli import main
 from kg.config import load_settings
 from kg.model.kinds import REGISTRY
 from kg.pipeline.build import BuildError, build
 
-
-def _annotation(home: Path) -> Path:
-    return home / "data" / "statements" / f"{FIRST}.yaml"
-
-
-def _mutate(home: Path, change) -> Path:
-    path = _annotation(home)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
-                    encoding="utf-8")
-    return path
+_annotation = annotation_path
+_mutate = mutate_annotation
 
 
 def _error(home: Path) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import FIRST, ROOT
+from conftest import FIRST, ROOT, annotation_path, mutate_annotation
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -25,17 +25,8 @@ from kg.sources.ontology import load_ontology
 STATEMENTS = ROOT / "data" / "statements"
 
 
-def _annotation(home: Path, sid: str = FIRST) -> Path:
-    return home / "data" / "statements" / f"{sid}.yaml"
-
-
-def _mutate(home: Path, change, sid: str = FIRST) -> Path:
-    path = _annotation(home, sid)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
-                    encoding="utf-8")
-    return path
+_annotation = annotation_path
+_mutate = mutate_annotation
 
 
 def _first_figure(data: dict) -> dict:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIRST, ROOT, copy_home
+from conftest import ROOT, annotation_path, copy_home, write_annotation
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
@@ -57,8 +57,7 @@ def context(scratch: Path) -> WriteContext:
     return WriteContext.from_files(load_settings({"HOME": scratch}, environ={}))
 
 
-def _path(home: Path) -> Path:
-    return home / "data" / "statements" / f"{FIRST}.yaml"
+_path = annotation_path
 
 
 def _claim(data: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -68,8 +67,7 @@ def _claim(data: dict[str, Any], kind: str) -> dict[str, Any]:
 def _build(home: Path, original: dict[str, Any], context: WriteContext, change) -> Graph:
     data = yaml.safe_load(yaml.safe_dump(original))  # a deep copy
     change(data)
-    _path(home).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                          width=1000), encoding="utf-8")
+    write_annotation(_path(home), data)
     settings = load_settings({"HOME": home}, environ={})
     return build(settings, only=[_path(home)], context=context).statements[0].graph
 
